@@ -11,12 +11,13 @@ from vtryon.domain.errors import InvalidInput
 
 __all__ = ("DesignKind", "Finish", "NailDesign", "parse_hex_color")
 
-_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+# fullmatch, not ^...$: "$" also matches before a trailing newline.
+_HEX = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 def parse_hex_color(value: str) -> tuple[int, int, int]:
     """``'#RRGGBB'`` -> (r, g, b); raises :class:`InvalidInput` on anything else."""
-    if not isinstance(value, str) or not _HEX.match(value):
+    if not isinstance(value, str) or not _HEX.fullmatch(value):
         raise InvalidInput(f"colour must look like '#RRGGBB', got {value!r}")
     return int(value[1:3], 16), int(value[3:5], 16), int(value[5:7], 16)
 

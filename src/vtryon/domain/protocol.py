@@ -9,12 +9,13 @@ and nothing else ever escapes the decoder.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
 
-from vtryon.domain.errors import ProtocolError
+from vtryon.domain.errors import InvalidInput, ProtocolError
 from vtryon.domain.nails import NailDesign
 
 __all__ = (
@@ -97,7 +98,9 @@ class ReadyMessage(msgspec.Struct, tag="ready", tag_field="type", kw_only=True):
     expires_at: float = 0.0
 
 
-class PingMessage(msgspec.Struct, tag="ping", tag_field="type", kw_only=True):
+class PingMessage(msgspec.Struct, tag="ping", tag_field="type", kw_only=True, forbid_unknown_fields=True):
+    """Client -> server liveness check; the server answers ``pong`` echoing ``id`` and ``timestamp``."""
+
     id: int | str | None = None
     timestamp: float | None = None
 
@@ -123,19 +126,24 @@ class StatsMessage(msgspec.Struct, tag="stats", tag_field="type", kw_only=True):
     last_latency_ms: float = 0.0
 
 
-class DesignMessage(msgspec.Struct, tag="design", tag_field="type", kw_only=True):
-    """Change the design mid-session: a catalogue ``post_id`` or an inline ``design``."""
+class DesignMessage(msgspec.Struct, tag="design", tag_field="type", kw_only=True, forbid_unknown_fields=True):
+    """Change the design mid-session: a catalogue ``post_id`` or an inline ``design`` (exactly one)."""
 
     post_id: int | None = None
     design: NailDesign | None = None
 
+    def __post_init__(self) -> None:
+        # A typo'd field would otherwise decode as a design message that changes nothing.
+        if (self.post_id is None) == (self.design is None):
+            raise InvalidInput("a design message needs exactly one of post_id and design")
 
-class PauseMessage(msgspec.Struct, tag="pause", tag_field="type"):
-    pass
+
+class PauseMessage(msgspec.Struct, tag="pause", tag_field="type", forbid_unknown_fields=True):
+    """Client -> server: stop rendering frames until ``resume``."""
 
 
-class ResumeMessage(msgspec.Struct, tag="resume", tag_field="type"):
-    pass
+class ResumeMessage(msgspec.Struct, tag="resume", tag_field="type", forbid_unknown_fields=True):
+    """Client -> server: start rendering again."""
 
 
 ControlMessage = (
@@ -149,16 +157,67 @@ ControlMessage = (
     | ResumeMessage
 )
 
+_CONTROL_TYPES = frozenset(
+    cls.__struct_config__.tag
+    for cls in (
+        ReadyMessage,
+        PingMessage,
+        PongMessage,
+        ErrorMessage,
+        StatsMessage,
+        DesignMessage,
+        PauseMessage,
+        ResumeMessage,
+    )
+)
+
+
+class _Envelope(msgspec.Struct):
+    """Only a message's ``type``: error codes must not depend on the wording of msgspec's messages."""
+
+    type: Any = msgspec.UNSET
+
+
+_envelope_decoder = msgspec.json.Decoder(_Envelope)
 _control_decoder = msgspec.json.Decoder(ControlMessage)
 _frame_decoder = msgspec.json.Decoder(FrameHeader)
 _result_decoder = msgspec.json.Decoder(ResultHeader)
 _encoder = msgspec.json.Encoder()
+#: Only to locate where a malformed header's JSON ends (error path): msgspec has no prefix decode.
+_STDLIB_JSON = json.JSONDecoder()
+#: "Not JSON we can read". RecursionError: msgspec recurses into deeply nested JSON (e.g. in an ignored
+#: field); that must surface as a protocol error, never crash the connection's task.
+_MALFORMED = (msgspec.DecodeError, RecursionError)
 
 
-def _pack_header(header: msgspec.Struct) -> bytes:
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _peek_type(raw: bytes | str, what: str, code: str) -> Any:
+    """The message's ``type`` value (``msgspec.UNSET`` when absent); raises if it is not a JSON object."""
+    try:
+        return _envelope_decoder.decode(raw).type
+    except msgspec.ValidationError as exc:
+        raise ProtocolError(f"{what} is not a JSON object: {exc}", code=code) from None
+    except _MALFORMED as exc:
+        raise ProtocolError(f"{what} is not JSON: {exc}", code=code) from None
+
+
+def _pack_header(header: FrameHeader | ResultHeader, decoder: msgspec.json.Decoder[Any], size: int) -> bytes:
+    """Encode and NUL-pad a header, refusing anything the peer's decoder would reject."""
+    if header.image_size != size:
+        raise ProtocolError(f"image_size {header.image_size} != payload length {size}", code="size_mismatch")
     raw = _encoder.encode(header)
     if len(raw) > HEADER_SIZE:
         raise ProtocolError(f"header is {len(raw)} bytes, over {HEADER_SIZE}", code="header_too_long")
+    # msgspec checks Meta constraints only when decoding (and encodes NaN as null), so decode what we
+    # encoded: an encoder must never emit a header that the other side rejects.
+    try:
+        decoder.decode(raw)
+    except msgspec.ValidationError as exc:
+        raise ProtocolError(f"{type(header).__name__}: {exc}", code="bad_header") from None
     return raw + _ZEROS[: HEADER_SIZE - len(raw)]
 
 
@@ -186,58 +245,75 @@ def _split(data: bytes | bytearray | memoryview, max_payload: int) -> tuple[byte
     return head[:end], payload
 
 
-def _decode_header(raw: bytes, decoder: msgspec.json.Decoder[Any], what: str) -> Any:
+def _json_then_junk(text: str) -> bool:
+    """Whether ``text`` is one JSON value followed by something other than whitespace (error path only)."""
+    text = text.lstrip()
     try:
-        raw.decode("utf-8")
+        _, end = _STDLIB_JSON.raw_decode(text)
+    except (ValueError, RecursionError):
+        return False
+    return bool(text[end:].strip())
+
+
+def _decode_header(raw: bytes, decoder: msgspec.json.Decoder[Any], tag: str) -> Any:
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ProtocolError("header is not valid UTF-8", code="bad_header") from None
+    # Peek at ``type`` first: the header decoders alone accept a missing tag and report a wrong one only
+    # in free text, and the code a client sees must not depend on msgspec's wording.
+    try:
+        kind = _envelope_decoder.decode(raw).type
+    except msgspec.ValidationError as exc:
+        raise ProtocolError(f"{tag} header is not a JSON object: {exc}", code="bad_header") from None
+    except _MALFORMED as exc:
+        if _json_then_junk(text):
+            raise ProtocolError("header bytes after the JSON must all be NUL", code="bad_padding") from None
+        raise ProtocolError(f"{tag} header is not JSON: {exc}", code="bad_header") from None
+    if kind is msgspec.UNSET:
+        raise ProtocolError(f'{tag} header has no "type"', code="bad_header")
+    if kind != tag:
+        raise ProtocolError(f'{tag} header has type {_short(kind)}, expected "{tag}"', code="unknown_type")
     try:
         return decoder.decode(raw)
     except msgspec.ValidationError as exc:
-        message = str(exc)
-        code = "unknown_type" if "tag" in message.lower() and "invalid" in message.lower() else "bad_header"
-        raise ProtocolError(f"{what} header: {message}", code=code) from None
-    except msgspec.DecodeError as exc:
-        raise ProtocolError(f"{what} header is not a JSON object: {exc}", code="bad_header") from None
+        raise ProtocolError(f"{tag} header: {exc}", code="bad_header") from None
+    except _MALFORMED as exc:
+        raise ProtocolError(f"{tag} header is not JSON: {exc}", code="bad_header") from None
 
 
-def encode_frame(header: FrameHeader, payload: bytes) -> bytes:
-    """Build a client frame message; ``header.image_size`` must equal ``len(payload)``."""
+def _check_size(header: FrameHeader | ResultHeader, payload: memoryview) -> None:
     if header.image_size != len(payload):
         raise ProtocolError(
             f"image_size {header.image_size} != payload length {len(payload)}", code="size_mismatch"
         )
-    return _pack_header(header) + payload
+
+
+def encode_frame(header: FrameHeader, payload: bytes) -> bytes:
+    """Build a client frame message; ``header.image_size`` must equal ``len(payload)``."""
+    return _pack_header(header, _frame_decoder, len(payload)) + payload
 
 
 def decode_frame(data: bytes | bytearray | memoryview, *, max_payload: int) -> tuple[FrameHeader, memoryview]:
     """Parse a client frame message. Raises only :class:`ProtocolError`."""
     raw, payload = _split(data, max_payload)
     header: FrameHeader = _decode_header(raw, _frame_decoder, "frame")
-    if header.image_size != len(payload):
-        raise ProtocolError(
-            f"image_size {header.image_size} != payload length {len(payload)}", code="size_mismatch"
-        )
+    _check_size(header, payload)
     return header, payload
 
 
 def encode_result(header: ResultHeader, payload: bytes) -> bytes:
     """Build a server result message; ``header.image_size`` must equal ``len(payload)``."""
-    if header.image_size != len(payload):
-        raise ProtocolError(
-            f"image_size {header.image_size} != payload length {len(payload)}", code="size_mismatch"
-        )
-    return _pack_header(header) + payload
+    return _pack_header(header, _result_decoder, len(payload)) + payload
 
 
-def decode_result(data: bytes | bytearray | memoryview, *, max_payload: int) -> tuple[ResultHeader, memoryview]:
+def decode_result(
+    data: bytes | bytearray | memoryview, *, max_payload: int
+) -> tuple[ResultHeader, memoryview]:
     """Parse a server result message (used by clients and tests). Raises only :class:`ProtocolError`."""
     raw, payload = _split(data, max_payload)
     header: ResultHeader = _decode_header(raw, _result_decoder, "result")
-    if header.image_size != len(payload):
-        raise ProtocolError(
-            f"image_size {header.image_size} != payload length {len(payload)}", code="size_mismatch"
-        )
+    _check_size(header, payload)
     return header, payload
 
 
@@ -250,10 +326,13 @@ def decode_control(text: str | bytes) -> ControlMessage:
     try:
         message: ControlMessage = _control_decoder.decode(text)
     except msgspec.ValidationError as exc:
-        message_text = str(exc)
-        code = "unknown_type" if "tag" in message_text.lower() else "bad_message"
-        raise ProtocolError(f"control message: {message_text}", code=code) from None
-    except msgspec.DecodeError as exc:
+        kind = _peek_type(text, "control message", "bad_message")
+        if kind is not msgspec.UNSET and (not isinstance(kind, str) or kind not in _CONTROL_TYPES):
+            raise ProtocolError(
+                f"control message has unknown type {_short(kind)}", code="unknown_type"
+            ) from None
+        raise ProtocolError(f"control message: {exc}", code="bad_message") from None
+    except _MALFORMED as exc:
         raise ProtocolError(f"control message is not JSON: {exc}", code="bad_message") from None
     except UnicodeError:
         raise ProtocolError("control message is not valid UTF-8", code="bad_message") from None
@@ -270,7 +349,5 @@ class FrameOrder:
 
     def check(self, frame_number: int) -> None:
         if self.last is not None and frame_number <= self.last:
-            raise ProtocolError(
-                f"frame_number {frame_number} is not after {self.last}", code="out_of_order"
-            )
+            raise ProtocolError(f"frame_number {frame_number} is not after {self.last}", code="out_of_order")
         self.last = frame_number

@@ -89,6 +89,8 @@ class TryOnResult:
     seed: int
     engine: str
     timings_ms: dict[str, float] = field(default_factory=dict)
+    #: The image encoded for the wire (JPEG), made in the worker so the event loop never encodes.
+    encoded: bytes | None = None
 
 
 class JobState(str, enum.Enum):

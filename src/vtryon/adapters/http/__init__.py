@@ -1,0 +1,1 @@
+"""The Litestar driver: HTTP API, WebSocket live stream, metrics and the static web client."""

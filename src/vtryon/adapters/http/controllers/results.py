@@ -1,0 +1,54 @@
+"""Captured results of live sessions."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from litestar import Controller, Response, get, post
+from litestar.params import MultipartBody, PathParameter
+
+from vtryon.adapters.http.schemas import ResultCreated, ResultForm, ResultList, ResultView
+from vtryon.adapters.http.state import Principal, ServicesDep
+
+__all__ = ("ResultController",)
+
+ResultId = Annotated[str, PathParameter(description="Result id", max_length=64)]
+
+
+class ResultController(Controller):
+    path = "/api/try-on/results"
+    tags = ["results"]
+
+    @post(
+        "/",
+        operation_id="captureResult",
+        summary="Keep a frame of a live session",
+        description="Multipart `session_id`, `processed_image`, `confidence_score` (0-1), `metadata` (JSON).",
+        status_code=201,
+    )
+    async def capture(
+        self,
+        data: MultipartBody[ResultForm],
+        services: ServicesDep,
+        principal: Principal,
+    ) -> ResultCreated:
+        image = await data.processed_image.read()
+        result = await asyncio.to_thread(
+            services.results.capture,
+            principal,
+            data.session_id,
+            image,
+            confidence=data.confidence(),
+            metadata=data.metadata_dict(),
+        )
+        return ResultCreated(success=True, result=ResultView.of(result))
+
+    @get("/", operation_id="listResults", summary="The caller's captured results, newest first")
+    async def list_results(self, services: ServicesDep, principal: Principal) -> ResultList:
+        return ResultList(success=True, results=[ResultView.of(r) for r in services.results.list(principal)])
+
+    @get("/{result_id:str}/image", operation_id="getResultImage", summary="A captured image (JPEG)")
+    async def image(self, result_id: ResultId, services: ServicesDep, principal: Principal) -> Response[bytes]:
+        result = services.results.get(principal, result_id)
+        return Response(result.image, media_type=result.content_type)

@@ -1,0 +1,1 @@
+"""Job queues for garment try-on work."""

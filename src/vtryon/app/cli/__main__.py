@@ -1,0 +1,5 @@
+import sys
+
+from vtryon.app.cli import main
+
+sys.exit(main())

@@ -1,0 +1,218 @@
+"""The composition root: one dependency-injector container that picks adapters from the settings.
+
+Heavy adapters (MediaPipe, torch) are imported inside their factories, so building the container is cheap
+and a user without the ``diffusion`` extra still gets everything else. Tests override providers with fakes:
+``container.engine.override(providers.Object(EngineSlot("fake", FakeDiffusion)))``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from dependency_injector import containers, providers
+
+from vtryon.adapters.http.app import create_app
+from vtryon.adapters.http.auth import KeyRing
+from vtryon.adapters.http.state import ServerConfig, Services
+from vtryon.adapters.jobs.thread_queue import ThreadJobQueue
+from vtryon.app.engine_slot import EngineSlot
+from vtryon.app.live_service import LiveService
+from vtryon.app.result_service import ResultService
+from vtryon.app.session_service import SessionService
+from vtryon.app.settings import Settings
+from vtryon.app.tickets import TicketBook
+from vtryon.app.tryon_service import TryOnService
+from vtryon.ports.catalog import DesignCatalog
+from vtryon.ports.codec import ImageCodec
+from vtryon.ports.masker import Masker
+from vtryon.ports.nail_renderer import NailRendererFactory
+from vtryon.ports.stores import ResultStore, SessionStore
+
+__all__ = ("Container", "build_app", "build_container")
+
+log = logging.getLogger(__name__)
+
+
+def _codec(settings: Settings) -> ImageCodec:
+    from vtryon.adapters.codecs.pillow_codec import PillowImageCodec
+
+    return PillowImageCodec(max_pixels=settings.max_image_pixels)
+
+
+def _session_store(settings: Settings) -> SessionStore:
+    if settings.redis_url:
+        from vtryon.adapters.stores.redis_store import RedisSessionStore
+
+        return RedisSessionStore(settings.redis_url)
+    from vtryon.adapters.stores.memory import InMemorySessionStore
+
+    return InMemorySessionStore()
+
+
+def _result_store(settings: Settings) -> ResultStore:
+    from vtryon.adapters.stores.filesystem import FilesystemResultStore
+
+    return FilesystemResultStore(Path(settings.results_dir))
+
+
+def _catalog(settings: Settings) -> DesignCatalog:
+    from vtryon.adapters.catalog.builtin import BuiltinDesignCatalog
+
+    if settings.designs_dir:
+        from vtryon.adapters.catalog.directory import DirectoryDesignCatalog
+
+        return DirectoryDesignCatalog(Path(settings.designs_dir), fallback=BuiltinDesignCatalog())
+    return BuiltinDesignCatalog()
+
+
+def _masker() -> Masker:
+    from vtryon.adapters.mediapipe.pose_masker import MediaPipeMasker
+
+    return MediaPipeMasker()
+
+
+def _renderers(settings: Settings) -> NailRendererFactory:
+    from vtryon.adapters.mediapipe.nail_renderer import MediaPipeNailRendererFactory
+
+    return MediaPipeNailRendererFactory(model=settings.hand_model, num_hands=settings.num_hands)
+
+
+def _preview_engine() -> Any:
+    from vtryon.adapters.preview.engine import PreviewEngine
+
+    return PreviewEngine()
+
+
+def _catvton_missing(settings: Settings) -> list[str]:
+    if importlib.util.find_spec("torch") is None or importlib.util.find_spec("diffusers") is None:
+        return ["the 'diffusion' extra (pip install 'vtryon[diffusion]')"]
+    base, vae, attention = settings.catvton_paths()
+    from vtryon.adapters.catvton.weights import missing
+
+    return missing(base, vae, attention)
+
+
+def _catvton_loader(settings: Settings) -> Any:
+    def load() -> Any:
+        from vtryon.adapters.catvton.engine import CatVTONEngine
+
+        base, vae, attention = settings.catvton_paths()
+        return CatVTONEngine.load(
+            base, vae, attention, device=settings.device, dtype=settings.dtype,
+            scheduler=settings.scheduler, compile=settings.compile, repaint=settings.repaint,
+        )
+
+    return load
+
+
+def _engine_slot(settings: Settings) -> EngineSlot:
+    """CatVTON when asked for or when its weights are present; otherwise the preview engine, said clearly."""
+    licence = "CatVTON weights are CC BY-NC-SA 4.0 (non-commercial)"
+    if settings.engine == "preview":
+        return EngineSlot("preview", _preview_engine, note="classical CPU preview engine, chosen by settings")
+    missing = _catvton_missing(settings)
+    if not missing:
+        return EngineSlot("catvton", _catvton_loader(settings), note=licence)
+    what = "; ".join(missing)
+    if settings.engine == "catvton":
+        return EngineSlot(
+            "catvton", None,
+            note=f"CatVTON is not installed: missing {what}. Run `vtryon weights pull` ({licence}).",
+        )
+    log.warning("CatVTON weights not found (%s): using the preview engine. Run `vtryon weights pull`.", what)
+    return EngineSlot(
+        "preview", _preview_engine, note="CatVTON weights not found; classical preview engine in use"
+    )
+
+
+def _server_config(settings: Settings) -> ServerConfig:
+    return ServerConfig(
+        keys=KeyRing.parse(settings.api_keys),
+        allowed_origins=tuple(settings.allowed_origins),
+        max_upload_bytes=settings.max_upload_bytes,
+        max_parts=settings.max_parts,
+        max_frame_bytes=settings.max_frame_bytes,
+        max_fps=settings.max_fps,
+        ws_send_timeout=settings.ws_send_timeout,
+    )
+
+
+class Container(containers.DeclarativeContainer):
+    """Every adapter and service of a vtryon process, built lazily, once."""
+
+    settings = providers.Singleton(Settings.load)
+    clock = providers.Object(time.time)
+
+    codec = providers.Singleton(_codec, settings)
+    session_store = providers.Singleton(_session_store, settings)
+    result_store = providers.Singleton(_result_store, settings)
+    catalog = providers.Singleton(_catalog, settings)
+    masker = providers.Singleton(_masker)
+    renderers = providers.Singleton(_renderers, settings)
+    engine = providers.Singleton(_engine_slot, settings)
+    queue = providers.Singleton(
+        ThreadJobQueue,
+        max_pending=settings.provided.queue_size,
+        workers=settings.provided.workers,
+    )
+    tickets = providers.Singleton(TicketBook)
+
+    sessions = providers.Singleton(
+        SessionService,
+        store=session_store,
+        catalog=catalog,
+        codec=codec,
+        clock=clock,
+        ttl=settings.provided.session_ttl,
+        max_pixels=settings.provided.max_image_pixels,
+    )
+    tryon = providers.Singleton(
+        TryOnService,
+        codec=codec,
+        masker=masker.provider,
+        engine=engine,
+        queue=queue,
+        max_pixels=settings.provided.max_image_pixels,
+        job_timeout=settings.provided.job_timeout,
+        output_quality=settings.provided.output_quality,
+    )
+    results = providers.Singleton(
+        ResultService,
+        store=result_store,
+        sessions=sessions,
+        codec=codec,
+        clock=clock,
+        max_pixels=settings.provided.max_image_pixels,
+    )
+    live = providers.Singleton(
+        LiveService,
+        sessions=sessions,
+        renderers=renderers,
+        codec=codec,
+        tickets=tickets,
+        max_pixels=settings.provided.max_image_pixels,
+        clock=clock,
+    )
+    services = providers.Singleton(Services, tryon=tryon, sessions=sessions, results=results, live=live)
+    server_config = providers.Singleton(_server_config, settings)
+
+
+def build_container(settings: Settings | None = None) -> Container:
+    container = Container()
+    if settings is not None:
+        container.settings.override(providers.Object(settings))
+    return container
+
+
+def build_app(container: Container) -> Any:
+    """The Litestar app; the engine starts loading in the background when the server starts."""
+    return create_app(
+        container.services(),
+        container.server_config(),
+        on_startup=[lambda: container.engine().start()],
+        on_shutdown=[lambda: container.queue().close()],
+    )

@@ -1,0 +1,121 @@
+"""One settings object, read from ``VTRYON_*`` environment variables and overridden by CLI flags.
+
+Every field has an embedded default that works on a fresh machine: in-memory sessions, results on the local
+disk, bundled MediaPipe models, CatVTON when its weights are present, otherwise the preview engine.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+
+__all__ = ("ENV_PREFIX", "Settings")
+
+ENV_PREFIX = "VTRYON_"
+
+
+def _default_data_dir() -> str:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return str(Path(base) / "vtryon")
+
+
+class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Everything an operator can set. Field ``x`` is env var ``VTRYON_X`` and flag ``--x`` (dashes)."""
+
+    # server
+    host: str = "127.0.0.1"
+    port: int = 8000
+    allow_remote: bool = False  # listening beyond loopback without API keys needs this, and warns
+    api_keys: list[str] = msgspec.field(default_factory=list)  # "principal:key" or "key"
+    allowed_origins: list[str] = msgspec.field(default_factory=list)
+    log_level: str = "info"
+    # stores
+    redis_url: str | None = None
+    results_dir: str = msgspec.field(default_factory=lambda: str(Path(_default_data_dir()) / "results"))
+    session_ttl: float = 30 * 60.0
+    # garment engine
+    engine: Literal["auto", "catvton", "preview"] = "auto"
+    catvton_base: str | None = None
+    catvton_vae: str | None = None
+    catvton_attention: str | None = None
+    weights_dir: str = msgspec.field(default_factory=lambda: str(Path(_default_data_dir()) / "weights"))
+    device: str = "auto"
+    dtype: str = "auto"
+    scheduler: str = "ddim"
+    compile: bool = False
+    repaint: bool = False
+    queue_size: int = 8
+    workers: int = 1
+    job_timeout: float = 600.0
+    # live nails
+    hand_model: Literal["full", "lite"] = "full"
+    num_hands: int = 2
+    designs_dir: str | None = None
+    max_fps: float = 60.0
+    max_frame_bytes: int = 4 * 1024 * 1024
+    ws_send_timeout: float = 5.0
+    # limits
+    max_upload_bytes: int = 25 * 1024 * 1024
+    max_image_pixels: int = 40_000_000
+    max_parts: int = 8
+    output_quality: int = 92
+
+    def __post_init__(self) -> None:
+        if not 0 < self.port < 65536:
+            raise ValueError(f"port must be 1-65535, got {self.port}")
+        if self.queue_size < 1 or self.workers < 1:
+            raise ValueError("queue_size and workers must be >= 1")
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults <- environment <- explicit overrides (CLI flags). ``None`` overrides are ignored."""
+        environ = os.environ if environ is None else environ
+        raw: dict[str, Any] = {}
+        for name, field_type in _field_types().items():
+            value = environ.get(ENV_PREFIX + name.upper())
+            if value is not None:
+                raw[name] = _parse_env(value, field_type)
+        raw.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return msgspec.convert(raw, cls, strict=False)
+        except msgspec.ValidationError as exc:
+            raise ValueError(f"invalid setting: {exc}") from None
+
+    @property
+    def keys_configured(self) -> bool:
+        return bool(self.api_keys)
+
+    @property
+    def loopback_only(self) -> bool:
+        return self.host in ("127.0.0.1", "::1", "localhost")
+
+    def catvton_paths(self) -> tuple[Path, Path, Path]:
+        """Explicit CatVTON paths, else the layout ``vtryon weights pull`` writes under ``weights_dir``."""
+        root = Path(self.weights_dir)
+        return (
+            Path(self.catvton_base) if self.catvton_base else root / "stable-diffusion-inpainting",
+            Path(self.catvton_vae) if self.catvton_vae else root / "sd-vae-ft-mse",
+            Path(self.catvton_attention)
+            if self.catvton_attention
+            else root / "CatVTON" / "mix-48k-1024" / "attention" / "model.safetensors",
+        )
+
+
+def _field_types() -> dict[str, Any]:
+    info = msgspec.inspect.type_info(Settings)
+    assert isinstance(info, msgspec.inspect.StructType)
+    return {f.name: f.type for f in info.fields}
+
+
+def _parse_env(value: str, field_type: Any) -> Any:
+    if isinstance(field_type, msgspec.inspect.ListType):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    if isinstance(field_type, msgspec.inspect.BoolType):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(field_type, msgspec.inspect.UnionType) and value == "":
+        return None
+    return value

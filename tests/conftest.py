@@ -1,0 +1,1 @@
+from tests.support.redis_server import redis_clean, redis_url  # noqa: F401

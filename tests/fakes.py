@@ -1,0 +1,127 @@
+"""Fakes at the ports, recording what they were asked. Used by service tests and server tests alike."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from vtryon.domain.errors import Cancelled, NotFound, OutOfMemory
+from vtryon.domain.nails import DesignKind, Finish, NailDesign
+from vtryon.domain.tryon import ClothType, TryOnParams
+from vtryon.ports.nail_renderer import NailFrame
+
+
+@dataclass
+class FakeMasker:
+    """Masks the middle third of the image."""
+
+    calls: list[tuple[tuple[int, ...], ClothType]] = field(default_factory=list)
+
+    def mask(self, person: np.ndarray, cloth_type: ClothType) -> np.ndarray:
+        self.calls.append((person.shape, cloth_type))
+        mask = np.zeros(person.shape[:2], np.uint8)
+        h = person.shape[0]
+        mask[h // 3 : 2 * h // 3] = 255
+        return mask
+
+
+@dataclass
+class FakeDiffusion:
+    """Paints the masked region with the garment's mean colour, reporting every step.
+
+    ``gate`` (an Event) holds each call until set, so tests can fill the queue; ``fail_next`` raises
+    the given error once (e.g. ``OutOfMemory``) and then serves normally.
+    """
+
+    name: str = "fake"
+    calls: list[TryOnParams] = field(default_factory=list)
+    gate: threading.Event | None = None
+    fail_next: Exception | None = None
+    started: threading.Event = field(default_factory=threading.Event)
+
+    def generate(self, person, cloth, mask, params, *, progress=None, should_stop=None):  # type: ignore[no-untyped-def]
+        self.calls.append(params)
+        self.started.set()
+        if self.gate is not None:
+            while not self.gate.wait(0.01):
+                if should_stop is not None and should_stop():
+                    raise Cancelled("stopped")
+        if self.fail_next is not None:
+            error, self.fail_next = self.fail_next, None
+            raise error
+        out = person.copy()
+        colour = cloth.reshape(-1, 3).mean(axis=0).astype(np.uint8)
+        out[mask > 127] = colour
+        for step in range(1, params.num_inference_steps + 1):
+            if should_stop is not None and should_stop():
+                raise Cancelled("stopped")
+            if progress is not None:
+                progress(step, params.num_inference_steps)
+        return out
+
+
+def oom() -> OutOfMemory:
+    return OutOfMemory("CUDA out of memory (fake)")
+
+
+@dataclass
+class FakeNailRenderer:
+    """Paints a 10x10 square of the design colour in the top-left corner; records every call."""
+
+    mirrored: bool = True
+    designs: list[tuple[NailDesign, Any]] = field(default_factory=list)
+    frames: list[tuple[tuple[int, ...], int]] = field(default_factory=list)
+    closed: bool = False
+    delay: float = 0.0
+
+    def set_design(self, design: NailDesign, picture: Any = None) -> None:
+        self.designs.append((design, picture))
+
+    def render(self, frame: np.ndarray, timestamp_ms: int) -> NailFrame:
+        import time
+
+        if self.delay:
+            time.sleep(self.delay)
+        self.frames.append((frame.shape, timestamp_ms))
+        out = frame.copy()
+        out[:10, :10] = self.designs[-1][0].rgb
+        return NailFrame(image=out, hands=1, nails=5, confidence=0.9, timings_ms={"render": 0.1})
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@dataclass
+class FakeNailRendererFactory:
+    made: list[FakeNailRenderer] = field(default_factory=list)
+    delay: float = 0.0
+
+    def __call__(self, *, mirrored: bool = True) -> FakeNailRenderer:
+        renderer = FakeNailRenderer(mirrored=mirrored, delay=self.delay)
+        self.made.append(renderer)
+        return renderer
+
+
+@dataclass
+class FakeDesignCatalog:
+    designs: dict[int, NailDesign] = field(
+        default_factory=lambda: {
+            1: NailDesign(id=1, name="red", color="#FF0000"),
+            2: NailDesign(id=2, name="french", kind=DesignKind.FRENCH, color="#FFE4E1", color2="#FFFFFF",
+                          finish=Finish.MATTE),
+        }
+    )
+    asked: list[int] = field(default_factory=list)
+
+    def get(self, post_id: int) -> NailDesign:
+        self.asked.append(post_id)
+        try:
+            return self.designs[post_id]
+        except KeyError:
+            raise NotFound(f"no design {post_id}") from None
+
+    def list(self) -> list[NailDesign]:
+        return list(self.designs.values())
