@@ -15,6 +15,7 @@ the loader's naming rather than agreeing with itself.
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import torch
 from diffusers import AutoencoderKL, UNet2DConditionModel
 from safetensors.torch import save_file
 
-__all__ = ("ATTENTION_SUFFIXES", "TinyCatVTON", "attention_key", "write_tiny_catvton")
+__all__ = ("ATTENTION_SUFFIXES", "TinyCatVTON", "attention_key", "copy_tiny_catvton", "write_tiny_catvton")
 
 #: What upstream stores for each attn1, in its order.
 ATTENTION_SUFFIXES = ("to_q.weight", "to_k.weight", "to_v.weight", "to_out.0.weight", "to_out.0.bias")
@@ -111,3 +112,12 @@ def write_tiny_catvton(root: Path, *, seed: int = 0) -> TinyCatVTON:
     attention.parent.mkdir(parents=True)
     save_file(tensors, str(attention))
     return TinyCatVTON(base=base, vae=vae_dir, attention=attention, attn1_modules=tuple(attn1))
+
+
+def copy_tiny_catvton(tiny: TinyCatVTON, root: Path) -> TinyCatVTON:
+    """A private copy a test may damage (the session's weights stay intact)."""
+    shutil.copytree(tiny.base, root / "base")
+    shutil.copytree(tiny.vae, root / "vae")
+    attention = root / "model.safetensors"
+    shutil.copy(tiny.attention, attention)
+    return TinyCatVTON(root / "base", root / "vae", attention, tiny.attn1_modules)

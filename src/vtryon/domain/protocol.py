@@ -85,7 +85,7 @@ class ResultHeader(msgspec.Struct, tag="result", tag_field="type", kw_only=True,
     nails: int = 0
     confidence: float = 0.0
     format: ImageFormat = "jpeg"
-    dropped: int = 0
+    dropped: int = 0  # frames of this connection replaced by newer ones so far (latest frame wins)
     v: Literal[1] = 1
 
 

@@ -47,6 +47,8 @@ SOURCES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("sd-vae-ft-mse", "stabilityai/sd-vae-ft-mse", ("config.json", "diffusion_pytorch_model.safetensors")),
     ("CatVTON", "zhengchong/CatVTON", (ATTENTION_FILE,)),
 )
+#: Older mirrors may only hold the pickled weights; the loader reads either.
+_FALLBACKS = {"unet/diffusion_pytorch_model.safetensors": ("unet/diffusion_pytorch_model.bin",)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,12 +176,18 @@ def pull(dest: Path) -> WeightPaths:
     failures: list[str] = []
     for folder, repo, files in SOURCES:
         for filename in files:
-            if (dest / folder / filename).is_file():
+            choices = (filename, *_FALLBACKS.get(filename, ()))
+            if any((dest / folder / choice).is_file() for choice in choices):
                 continue
-            try:
-                hf_hub_download(repo, filename, local_dir=dest / folder)
-            except Exception as error:  # the hub raises many kinds (offline, HTTP, DNS); all mean "missing"
-                failures.append(f"{repo}/{filename} -> {dest / folder / filename} ({type(error).__name__})")
+            errors: list[str] = []
+            for choice in choices:
+                try:
+                    hf_hub_download(repo, choice, local_dir=dest / folder)
+                    break
+                except Exception as error:  # the hub raises many kinds (offline, HTTP, DNS): all mean missing
+                    errors.append(type(error).__name__)
+            else:
+                failures.append(f"{repo}/{filename} -> {dest / folder / filename} ({', '.join(errors)})")
     paths = default_paths(dest)
     if failures:
         raise NotReady(

@@ -77,7 +77,6 @@ class _Connection:
         self.send_lock = asyncio.Lock()
         self.paused = False
         self.errors_in_a_row = 0
-        self.dropped_since_result = 0
 
     async def send(self, data: bytes | str) -> None:
         async with self.send_lock:
@@ -98,7 +97,6 @@ class _Connection:
             pass
         else:
             self.stats.frames_dropped += 1
-            self.dropped_since_result += 1
             FRAMES.labels("dropped").inc()
         self.slot.put_nowait(item)
 
@@ -191,8 +189,7 @@ async def _processor(conn: _Connection, services: Services) -> None:
         latency = (time.perf_counter() - started) * 1000
         conn.stats.record_processed(latency)
         FRAMES.labels("processed").inc()
-        result.dropped = conn.dropped_since_result
-        conn.dropped_since_result = 0
+        result.dropped = conn.stats.frames_dropped
         await conn.send(p.encode_result(result, body))
         if conn.stats.frames_processed % 100 == 0:
             await conn.send(conn.stats_message())

@@ -1,0 +1,233 @@
+"""WS /ws/tryon/{id}/ speaking frame protocol v1, with a fake renderer, over a real socket."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+
+from tests.e2e.server.conftest import Clock
+from tests.e2e.server.test_sessions_api import ALICE, explore
+from tests.support.images import decode, encoded
+from tests.support.server import serving
+from tests.support.stack import Stack, make_stack
+from vtryon.domain import protocol as p
+
+JPEG = encoded(64, 48)
+
+
+def ws_url(base_url: str, session_id: str) -> str:
+    return base_url.replace("http://", "ws://") + f"/ws/tryon/{session_id}/"
+
+
+def frame(n: int, payload: bytes = JPEG, **extra: object) -> bytes:
+    return p.encode_frame(p.FrameHeader(frame_number=n, timestamp=1000.0 + n, image_size=len(payload),
+                                        format="jpeg", **extra), payload)  # type: ignore[arg-type]
+
+
+@contextmanager
+def open_live(base_url: str, client: httpx.Client) -> Iterator[ClientConnection]:
+    session_id = explore(client)["session_id"]
+    with connect(ws_url(base_url, session_id), subprotocols=["vtryon.v1"]) as ws:  # type: ignore[list-item]
+        ready = json.loads(ws.recv(timeout=10))
+        assert ready["type"] == "ready" and ready["session_id"] == session_id
+        yield ws
+
+
+def next_binary(ws: ClientConnection, timeout: float = 10) -> tuple[p.ResultHeader, bytes]:
+    while True:
+        message = ws.recv(timeout=timeout)
+        if isinstance(message, bytes):
+            header, payload = p.decode_result(message, max_payload=10_000_000)
+            return header, bytes(payload)
+
+
+def next_text(ws: ClientConnection, kind: str, timeout: float = 10) -> dict:
+    while True:
+        message = ws.recv(timeout=timeout)
+        if isinstance(message, str) and json.loads(message)["type"] == kind:
+            return json.loads(message)
+
+
+def test_frames_go_round_trip_with_metadata(base_url: str, client: httpx.Client, stack: Stack) -> None:
+    with open_live(base_url, client) as ws:
+        assert ws.subprotocol == "vtryon.v1"
+        for n in (1, 2, 3):
+            ws.send(frame(n))
+            header, payload = next_binary(ws)
+            assert (header.frame_number, header.timestamp) == (n, 1000.0 + n)
+            assert (header.hands, header.nails, header.confidence) == (1, 5, 0.9)
+            assert header.image_size == len(payload) and header.processing_ms > 0
+            image = decode(payload)
+            assert image.shape == (48, 64, 3)
+            assert tuple(int(c) for c in image[3, 3]) == pytest.approx((255, 0, 0), abs=40)  # design 1: red
+    renderer = stack.renderers.made[0]
+    deadline = time.monotonic() + 5
+    while not renderer.closed and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert renderer.closed  # the session's renderer is released with the socket
+    assert [ts for _, ts in renderer.frames] == [1001, 1002, 1003]
+
+
+def test_ping_pong_design_and_pause(base_url: str, client: httpx.Client, stack: Stack) -> None:
+    with open_live(base_url, client) as ws:
+        ws.send(json.dumps({"type": "ping", "id": 7, "timestamp": 5.0}))
+        pong = next_text(ws, "pong")
+        assert pong["id"] == 7 and pong["timestamp"] == 5.0
+        ws.send(json.dumps({"type": "design", "post_id": 2}))
+        next_text(ws, "stats")
+        assert stack.renderers.made[0].designs[-1][0].id == 2
+        ws.send(json.dumps({"type": "design", "post_id": 99}))
+        assert next_text(ws, "error")["code"] == "unknown_post_id"
+        ws.send(json.dumps({"type": "pause"}))
+        ws.send(frame(1))
+        header, payload = next_binary(ws)
+        assert payload == JPEG and header.nails == 0  # paused: handed back untouched
+        ws.send(json.dumps({"type": "resume"}))
+        ws.send(frame(2))
+        assert next_binary(ws)[0].nails == 5
+
+
+@pytest.mark.parametrize(
+    ("message", "code"),
+    [
+        ("this is not json", "bad_message"),
+        ('{"type": "launch"}', "unknown_type"),
+        (b"short", "short_message"),
+        (b"\xff" * 1024 + JPEG, "bad_header"),
+        (b"[1, 2]" + b"\0" * 1018 + JPEG, "bad_header"),
+        (b'{"type":"frame","frame_number":1,"timestamp":1,"image_size":3}' + b"\0x" + b"\0" * 960 + b"abc",
+         "bad_padding"),
+        (b'{"type":"frame","frame_number":1,"timestamp":1,"image_size":99}'.ljust(1024, b"\0") + b"abc",
+         "size_mismatch"),
+    ],
+)
+def test_garbage_gets_an_error_and_the_stream_goes_on(
+    base_url: str, client: httpx.Client, message: str | bytes, code: str
+) -> None:
+    with open_live(base_url, client) as ws:
+        ws.send(message)
+        assert next_text(ws, "error")["code"] == code
+        ws.send(frame(5))
+        assert next_binary(ws)[0].frame_number == 5
+
+
+def test_frame_numbers_must_increase(base_url: str, client: httpx.Client) -> None:
+    with open_live(base_url, client) as ws:
+        ws.send(frame(10))
+        next_binary(ws)
+        ws.send(frame(9))
+        assert next_text(ws, "error")["code"] == "out_of_order"
+
+
+def test_undecodable_image_is_reported_with_its_frame_number(base_url: str, client: httpx.Client) -> None:
+    with open_live(base_url, client) as ws:
+        ws.send(frame(1, b"not an image"))
+        error = next_text(ws, "error")
+        assert error["code"] == "unsupported_media_type" and error["frame_number"] == 1
+
+
+def test_payload_over_the_limit_closes_with_1009(tmp_path: Path) -> None:
+    stack = make_stack(tmp_path, max_frame_bytes=10_000)
+    with serving(stack.app()) as url, httpx.Client(base_url=url) as client, open_live(url, client) as ws:
+        ws.send(frame(1, b"x" * 20_000))
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                ws.recv(timeout=10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+
+
+def test_frames_faster_than_the_limit_are_rejected(tmp_path: Path) -> None:
+    stack = make_stack(tmp_path, max_fps=5.0)
+    with serving(stack.app()) as url, httpx.Client(base_url=url) as client, open_live(url, client) as ws:
+        for n in range(1, 20):
+            ws.send(frame(n))
+        assert next_text(ws, "error")["code"] == "rate_limited"
+
+
+def test_latest_frame_wins_while_one_is_processing(tmp_path: Path) -> None:
+    stack = make_stack(tmp_path)
+    stack.renderers.delay = 0.2
+    with serving(stack.app()) as url, httpx.Client(base_url=url) as client, open_live(url, client) as ws:
+        for n in range(1, 6):  # all arrive while frame 1 renders
+            ws.send(frame(n))
+            time.sleep(0.01)
+        first, _ = next_binary(ws)
+        second, _ = next_binary(ws)
+        assert (first.frame_number, second.frame_number) == (1, 5)
+        assert second.dropped == 3  # frames 2, 3 and 4 were replaced
+        with pytest.raises(TimeoutError):
+            next_binary(ws, timeout=0.5)  # nothing else was queued
+
+
+def test_unknown_and_expired_sessions_close_with_1008(base_url: str, client: httpx.Client, clock: Clock) -> None:
+    with connect(ws_url(base_url, "nope")) as ws, pytest.raises(ConnectionClosed) as closed:
+        while True:
+            ws.recv(timeout=10)
+    assert closed.value.rcvd is not None and (closed.value.rcvd.code, closed.value.rcvd.reason) == (1008, "not_found")
+    session_id = explore(client)["session_id"]
+    clock.now += 3600
+    with connect(ws_url(base_url, session_id)) as ws, pytest.raises(ConnectionClosed) as closed:
+        while True:
+            ws.recv(timeout=10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.reason == "expired"
+
+
+def test_a_client_that_stops_reading_is_cut_off(tmp_path: Path) -> None:
+    stack = make_stack(tmp_path, ws_send_timeout=0.5)
+    big = encoded(1024, 768, noise=True, quality=95)
+    with serving(stack.app()) as url, httpx.Client(base_url=url) as client:
+        session_id = explore(client)["session_id"]
+        raw = socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])))
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        with connect(ws_url(url, session_id), sock=raw, max_queue=1) as ws:
+            ws.recv(timeout=10)  # ready
+            sent = 0
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:  # keep sending, never read the results
+                try:
+                    ws.send(frame(sent + 1, big))
+                except ConnectionClosed:
+                    break
+                sent += 1
+                time.sleep(0.02)
+                if stack.renderers.made and stack.renderers.made[0].closed:
+                    break
+            assert stack.renderers.made[0].closed  # the server gave up on it and freed the renderer
+        assert client.get("/health").status_code == 200  # and kept serving
+
+
+def test_with_api_keys_the_socket_needs_a_single_use_ticket(tmp_path: Path) -> None:
+    stack = make_stack(tmp_path, api_keys=[ALICE])
+    alice = {"x-api-key": ALICE.split(":", 1)[1]}
+    with serving(stack.app()) as url, httpx.Client(base_url=url) as client:
+        session_id = explore(client, **alice)["session_id"]
+        with connect(ws_url(url, session_id)) as ws, pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=10)
+            ws.recv(timeout=10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+        ticket = client.post(f"/api/try-on/sessions/{session_id}/ticket/", headers=alice).json()["ticket"]
+        with connect(ws_url(url, session_id), subprotocols=["vtryon.v1", f"ticket.{ticket}"]) as ws:
+            assert json.loads(ws.recv(timeout=10))["type"] == "ready"
+        with connect(ws_url(url, session_id), subprotocols=["vtryon.v1", f"ticket.{ticket}"]) as ws, \
+                pytest.raises(ConnectionClosed):  # spent
+            ws.recv(timeout=10)
+            ws.recv(timeout=10)
+
+
+def test_foreign_origins_are_refused(base_url: str, client: httpx.Client) -> None:
+    session_id = explore(client)["session_id"]
+    with pytest.raises(Exception, match="403|rejected|closed"):
+        with connect(ws_url(base_url, session_id), origin="https://evil.example") as ws:  # type: ignore[arg-type]
+            ws.recv(timeout=5)
+    host = base_url.removeprefix("http://")
+    with connect(ws_url(base_url, session_id), origin=f"http://{host}") as ws:  # type: ignore[arg-type]
+        assert json.loads(ws.recv(timeout=10))["type"] == "ready"
