@@ -37,8 +37,20 @@ def _tee(long_sleeves: bool) -> list[Point]:
 
 
 def _shirt() -> list[Point]:
-    return [(225, 105), (145, 150), (45, 515), (108, 535), (172, 300), (160, 715),
-            (416, 715), (404, 300), (468, 535), (531, 515), (431, 150), (351, 105)]
+    return [
+        (225, 105),
+        (145, 150),
+        (45, 515),
+        (108, 535),
+        (172, 300),
+        (160, 715),
+        (416, 715),
+        (404, 300),
+        (468, 535),
+        (531, 515),
+        (431, 150),
+        (351, 105),
+    ]
 
 
 def _jeans() -> list[Point]:
@@ -46,8 +58,20 @@ def _jeans() -> list[Point]:
 
 
 def _dress() -> list[Point]:
-    return [(225, 70), (200, 90), (205, 250), (180, 330), (95, 700), (481, 700), (396, 330),
-            (371, 250), (376, 90), (351, 70), (320, 120), (256, 130)]
+    return [
+        (225, 70),
+        (200, 90),
+        (205, 250),
+        (180, 330),
+        (95, 700),
+        (481, 700),
+        (396, 330),
+        (371, 250),
+        (376, 90),
+        (351, 70),
+        (320, 120),
+        (256, 130),
+    ]
 
 
 def _stripes(colour2: str, every: int = 44) -> Callable[[ImageDraw.ImageDraw], None]:
@@ -76,14 +100,44 @@ def _denim(draw: ImageDraw.ImageDraw) -> None:
 GARMENTS: Sequence[dict[str, object]] = (
     {"id": "red-tee", "name": "Red tee", "cloth_type": "upper", "colour": "#c8252c", "shape": "tee"},
     {"id": "navy-tee", "name": "Navy tee", "cloth_type": "upper", "colour": "#23305a", "shape": "tee"},
-    {"id": "striped-top", "name": "Striped top", "cloth_type": "upper", "colour": "#f3efe6",
-     "shape": "long", "detail": _stripes("#1f4e8c")},
-    {"id": "oxford-shirt", "name": "Oxford shirt", "cloth_type": "upper", "colour": "#dfe9f7",
-     "shape": "shirt", "detail": _buttons},
-    {"id": "green-sweater", "name": "Green sweater", "cloth_type": "upper", "colour": "#2f7d4f", "shape": "long"},
-    {"id": "blue-jeans", "name": "Blue jeans", "cloth_type": "lower", "colour": "#2f4f86",
-     "shape": "jeans", "detail": _denim},
-    {"id": "summer-dress", "name": "Summer dress", "cloth_type": "overall", "colour": "#f2a541", "shape": "dress"},
+    {
+        "id": "striped-top",
+        "name": "Striped top",
+        "cloth_type": "upper",
+        "colour": "#f3efe6",
+        "shape": "long",
+        "detail": _stripes("#1f4e8c"),
+    },
+    {
+        "id": "oxford-shirt",
+        "name": "Oxford shirt",
+        "cloth_type": "upper",
+        "colour": "#dfe9f7",
+        "shape": "shirt",
+        "detail": _buttons,
+    },
+    {
+        "id": "green-sweater",
+        "name": "Green sweater",
+        "cloth_type": "upper",
+        "colour": "#2f7d4f",
+        "shape": "long",
+    },
+    {
+        "id": "blue-jeans",
+        "name": "Blue jeans",
+        "cloth_type": "lower",
+        "colour": "#2f4f86",
+        "shape": "jeans",
+        "detail": _denim,
+    },
+    {
+        "id": "summer-dress",
+        "name": "Summer dress",
+        "cloth_type": "overall",
+        "colour": "#f2a541",
+        "shape": "dress",
+    },
 )
 
 SHAPES: dict[str, Callable[[], list[Point]]] = {
@@ -119,7 +173,9 @@ def draw_garment(spec: dict[str, object], rng: np.random.Generator) -> Image.Ima
     cloth_img = Image.fromarray(cloth)
 
     canvas = Image.new("RGB", (W, H), (255, 255, 255))
-    shadow = ImageChops.offset(mask, 10, 14).filter(ImageFilter.GaussianBlur(14)).point(lambda v: int(v * 0.28))
+    shadow = (
+        ImageChops.offset(mask, 10, 14).filter(ImageFilter.GaussianBlur(14)).point(lambda v: int(v * 0.28))
+    )
     canvas.paste((120, 120, 130), (0, 0), shadow)
     canvas.paste(cloth_img, (0, 0), mask)
     return canvas
@@ -132,7 +188,9 @@ def main() -> None:
     for spec in GARMENTS:
         file = f"{spec['id']}.jpg"
         draw_garment(spec, rng).save(OUT / file, quality=85, optimize=True, progressive=True)
-        catalogue.append({"id": spec["id"], "name": spec["name"], "cloth_type": spec["cloth_type"], "file": file})
+        catalogue.append(
+            {"id": spec["id"], "name": spec["name"], "cloth_type": spec["cloth_type"], "file": file}
+        )
     manifest = {"note": "Drawn by scripts/make_static_garments.py; free to use.", "garments": catalogue}
     (OUT / "catalog.json").write_text(json.dumps(manifest, indent=2) + "\n")
     print(f"wrote {len(catalogue)} garments to {OUT}")

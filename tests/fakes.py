@@ -110,8 +110,14 @@ class FakeDesignCatalog:
     designs: dict[int, NailDesign] = field(
         default_factory=lambda: {
             1: NailDesign(id=1, name="red", color="#FF0000"),
-            2: NailDesign(id=2, name="french", kind=DesignKind.FRENCH, color="#FFE4E1", color2="#FFFFFF",
-                          finish=Finish.MATTE),
+            2: NailDesign(
+                id=2,
+                name="french",
+                kind=DesignKind.FRENCH,
+                color="#FFE4E1",
+                color2="#FFFFFF",
+                finish=Finish.MATTE,
+            ),
         }
     )
     asked: list[int] = field(default_factory=list)

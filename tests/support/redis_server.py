@@ -43,34 +43,44 @@ class RedisServer:
                 "redis-server is not on PATH; install it (Debian: apt-get install redis-server)",
                 pytrace=False,
             )
-        errors: list[str] = []
+        problems: list[str] = []
         for _ in range(_ATTEMPTS):
             self.port = _free_port()
             log = self.workdir / f"redis-{self.port}.log"
-            self._process = subprocess.Popen(
-                [
-                    binary,
-                    "--port", str(self.port),
-                    "--bind", "127.0.0.1",
-                    "--save", "",
-                    "--appendonly", "no",
-                    "--dir", str(self.workdir),
-                    "--logfile", str(log),
-                    "--daemonize", "no",
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.STDOUT,
-            )  # fmt: skip
+            with (self.workdir / f"redis-{self.port}.out").open("wb") as output:
+                self._process = subprocess.Popen(
+                    [
+                        binary,
+                        "--port", str(self.port),
+                        "--bind", "127.0.0.1",
+                        "--save", "",
+                        "--appendonly", "no",
+                        "--dir", str(self.workdir),
+                        "--logfile", str(log),
+                        "--daemonize", "no",
+                    ],
+                    stdin=subprocess.DEVNULL,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                )  # fmt: skip
             if self._wait_until_ready():
                 return
+            problems.append(self._describe_failure(log))
             self.stop()
-            errors.append(log.read_text(errors="replace")[-2000:] if log.exists() else "(no log)")
         pytest.fail(
-            f"redis-server did not answer PING within {_START_TIMEOUT:.0f} s "
-            f"({_ATTEMPTS} attempts); last log:\n{errors[-1]}",
+            f"redis-server ({binary}) could not be started in {_ATTEMPTS} attempts; last attempt: "
+            f"{problems[-1]}",
             pytrace=False,
         )
+
+    def _describe_failure(self, log: Path) -> str:
+        assert self._process is not None
+        code = self._process.poll()
+        state = f"exited with status {code}" if code is not None else f"no PONG within {_START_TIMEOUT:.0f} s"
+        output = (self.workdir / f"redis-{self.port}.out").read_text(errors="replace").strip()
+        logged = log.read_text(errors="replace").strip() if log.exists() else ""
+        details = "\n".join(part for part in (output, logged) if part) or "(no output)"
+        return f"{state}\n{details[-2000:]}"
 
     def stop(self) -> None:
         if self._process is None:

@@ -11,7 +11,7 @@ import importlib.util
 import logging
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from dependency_injector import containers, providers
 
@@ -65,20 +65,23 @@ def _catalog(settings: Settings) -> DesignCatalog:
     if settings.designs_dir:
         from vtryon.adapters.catalog.directory import DirectoryDesignCatalog
 
-        return DirectoryDesignCatalog(Path(settings.designs_dir), fallback=BuiltinDesignCatalog())
-    return BuiltinDesignCatalog()
+        return cast(DesignCatalog, DirectoryDesignCatalog(Path(settings.designs_dir), fallback=BuiltinDesignCatalog()))
+    return cast(DesignCatalog, BuiltinDesignCatalog())
 
 
 def _masker() -> Masker:
     from vtryon.adapters.mediapipe.pose_masker import MediaPipeMasker
 
-    return MediaPipeMasker()
+    return cast(Masker, MediaPipeMasker())
 
 
 def _renderers(settings: Settings) -> NailRendererFactory:
     from vtryon.adapters.mediapipe.nail_renderer import MediaPipeNailRendererFactory
 
-    return MediaPipeNailRendererFactory(model=settings.hand_model, num_hands=settings.num_hands)
+    return cast(
+        NailRendererFactory,
+        MediaPipeNailRendererFactory(model=settings.hand_model, num_hands=settings.num_hands),
+    )
 
 
 def _preview_engine() -> Any:
@@ -102,8 +105,14 @@ def _catvton_loader(settings: Settings) -> Any:
 
         base, vae, attention = settings.catvton_paths()
         return CatVTONEngine.load(
-            base, vae, attention, device=settings.device, dtype=settings.dtype,
-            scheduler=settings.scheduler, compile=settings.compile, repaint=settings.repaint,
+            base,
+            vae,
+            attention,
+            device=settings.device,
+            dtype=settings.dtype,
+            scheduler=settings.scheduler,
+            compile=settings.compile,
+            repaint=settings.repaint,
         )
 
     return load
@@ -120,7 +129,8 @@ def _engine_slot(settings: Settings) -> EngineSlot:
     what = "; ".join(missing)
     if settings.engine == "catvton":
         return EngineSlot(
-            "catvton", None,
+            "catvton",
+            None,
             note=f"CatVTON is not installed: missing {what}. Run `vtryon weights pull` ({licence}).",
         )
     log.warning("CatVTON weights not found (%s): using the preview engine. Run `vtryon weights pull`.", what)

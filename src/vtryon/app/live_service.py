@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from vtryon.app.session_service import SessionService
+from vtryon.app.tickets import TicketBook
 from vtryon.domain.errors import InvalidInput
 from vtryon.domain.nails import DesignKind, NailDesign
 from vtryon.domain.protocol import FrameHeader, ResultHeader
@@ -12,10 +14,9 @@ from vtryon.domain.session import Session, SessionStats
 from vtryon.ports.codec import ImageCodec
 from vtryon.ports.images import Image
 from vtryon.ports.nail_renderer import NailRenderer, NailRendererFactory
-from vtryon.app.session_service import SessionService
-from vtryon.app.tickets import TicketBook
 
 __all__ = ("LiveService", "LiveStream")
+
 
 class LiveStream:
     """One connection's frame pipeline. ``process`` is synchronous: the driver runs it in a thread."""

@@ -7,11 +7,11 @@ from typing import Any
 
 import msgspec
 
+from vtryon.app.session_service import SessionService
 from vtryon.domain.errors import InvalidInput, NotFound, TooLarge
 from vtryon.domain.session import CapturedResult, new_id
 from vtryon.ports.codec import ImageCodec
 from vtryon.ports.stores import ResultStore
-from vtryon.app.session_service import SessionService
 
 __all__ = ("ResultService",)
 
@@ -65,5 +65,5 @@ class ResultService:
             raise NotFound(f"no result {result_id}")
         return result
 
-    def list(self, owner: str) -> list[CapturedResult]:
+    def list_for(self, owner: str) -> list[CapturedResult]:
         return self._store.list_by_owner(owner)

@@ -41,10 +41,17 @@ class SessionService:
         try:
             design = self._catalog.get(post_id)
         except NotFound:
-            raise InvalidInput(f"no catalogue design with post_id {post_id}", code="unknown_post_id") from None
+            raise InvalidInput(
+                f"no catalogue design with post_id {post_id}", code="unknown_post_id"
+            ) from None
         session = Session.start(
-            owner=owner, mode=SessionMode.EXPLORE, now=self._clock(), ttl=self._ttl,
-            post_id=post_id, design=design, mirrored=mirrored,
+            owner=owner,
+            mode=SessionMode.EXPLORE,
+            now=self._clock(),
+            ttl=self._ttl,
+            post_id=post_id,
+            design=design,
+            mirrored=mirrored,
         )
         self._store.add(session)
         return session
@@ -56,8 +63,13 @@ class SessionService:
         clean_reference = self._reencode(reference)
         clean_source = self._reencode(source) if source is not None else None
         session = Session.start(
-            owner=owner, mode=SessionMode.UPLOAD, now=self._clock(), ttl=self._ttl,
-            reference_image=clean_reference, source_image=clean_source, mirrored=mirrored,
+            owner=owner,
+            mode=SessionMode.UPLOAD,
+            now=self._clock(),
+            ttl=self._ttl,
+            reference_image=clean_reference,
+            source_image=clean_source,
+            mirrored=mirrored,
         )
         self._store.add(session)
         return session
@@ -70,7 +82,7 @@ class SessionService:
             session.ensure_active(self._clock())
         return session
 
-    def list(self, owner: str) -> list[Session]:
+    def list_for(self, owner: str) -> list[Session]:
         now = self._clock()
         return [s for s in self._store.list_by_owner(owner) if not s.is_expired(now)]
 
@@ -96,7 +108,9 @@ class SessionService:
         try:
             return self._catalog.get(post_id)
         except NotFound:
-            raise InvalidInput(f"no catalogue design with post_id {post_id}", code="unknown_post_id") from None
+            raise InvalidInput(
+                f"no catalogue design with post_id {post_id}", code="unknown_post_id"
+            ) from None
 
     def record_stats(self, session_id: str, stats: SessionStats) -> None:
         """Fold a finished connection's counters into the stored session."""
@@ -107,7 +121,8 @@ class SessionService:
         processed = total.frames_processed + stats.frames_processed
         if processed:
             total.mean_latency_ms = (
-                total.mean_latency_ms * total.frames_processed + stats.mean_latency_ms * stats.frames_processed
+                total.mean_latency_ms * total.frames_processed
+                + stats.mean_latency_ms * stats.frames_processed
             ) / processed
         total.frames_processed = processed
         total.frames_received += stats.frames_received

@@ -37,6 +37,7 @@ class TicketBook:
         with self._lock:
             entry = self._tickets.pop(ticket, None)
         if entry is None or entry[2] <= self._clock() or entry[1] != session_id:
-            raise Unauthenticated("WebSocket ticket is unknown, used, expired or for another session",
-                                  code="bad_ticket")
+            raise Unauthenticated(
+                "WebSocket ticket is unknown, used, expired or for another session", code="bad_ticket"
+            )
         return entry[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable
 
+from vtryon.app.engine_slot import EngineSlot
 from vtryon.domain.errors import InvalidInput, NotFound
 from vtryon.domain.tryon import JobEvent, JobInfo, TryOnParams, TryOnRequest, TryOnResult
 from vtryon.ports.api import Health
@@ -12,7 +13,6 @@ from vtryon.ports.codec import ImageCodec
 from vtryon.ports.diffusion import Diffusion, ProgressCallback, StopCheck
 from vtryon.ports.jobs import JobQueue
 from vtryon.ports.masker import Masker
-from vtryon.app.engine_slot import EngineSlot
 
 __all__ = ("TryOnService",)
 
@@ -66,7 +66,9 @@ class TryOnService:
         should_stop: StopCheck | None = None,
     ) -> TryOnResult:
         """Run one try-on in the calling thread (library and CLI use; the server goes through the queue)."""
-        return self._work(self._engine.get(), request, request.params.with_concrete_seed(), progress, should_stop)
+        return self._work(
+            self._engine.get(), request, request.params.with_concrete_seed(), progress, should_stop
+        )
 
     def submit(self, request: TryOnRequest, owner: str) -> str:
         """Queue a try-on; ``NotReady`` when no engine can run it, ``Busy`` when the queue is full."""

@@ -20,7 +20,9 @@ BOB = "bob:bob-key-0123456789abcdef00"
 
 
 def explore(client: httpx.Client, post_id: int = 1, **headers: str) -> dict:
-    response = client.post("/api/try-on/sessions/", json={"mode": "explore", "post_id": post_id}, headers=headers)
+    response = client.post(
+        "/api/try-on/sessions/", json={"mode": "explore", "post_id": post_id}, headers=headers
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -47,8 +49,10 @@ def test_upload_session_keeps_a_clean_reference_picture(client: httpx.Client, st
     response = client.post(
         "/api/try-on/sessions/",
         data={"mode": "upload"},
-        files={"nail_reference_image": ("ref.jpg", encoded(64, 32), "image/jpeg"),
-               "source_image": ("src.png", encoded(16, 16, "PNG"), "image/png")},
+        files={
+            "nail_reference_image": ("ref.jpg", encoded(64, 32), "image/jpeg"),
+            "source_image": ("src.png", encoded(16, 16, "PNG"), "image/png"),
+        },
     )
     assert response.status_code == 201, response.text
     session = stack.container.session_store().get(response.json()["session_id"])
@@ -59,13 +63,21 @@ def test_upload_session_keeps_a_clean_reference_picture(client: httpx.Client, st
 def test_bad_session_requests_are_4xx(client: httpx.Client) -> None:
     assert error_code(client.post("/api/try-on/sessions/", json={"mode": "explore"})) == "missing_post_id"
     assert error_code(client.post("/api/try-on/sessions/", json={"mode": "explore", "post_id": 999})) == (
-        "unknown_post_id")
-    assert client.post("/api/try-on/sessions/", content=b"{", headers={"content-type": "application/json"}
-                       ).status_code == 422
+        "unknown_post_id"
+    )
+    assert (
+        client.post(
+            "/api/try-on/sessions/", content=b"{", headers={"content-type": "application/json"}
+        ).status_code
+        == 422
+    )
     no_ref = client.post("/api/try-on/sessions/", data={"mode": "upload"}, files={"x": ("a", b"b")})
     assert error_code(no_ref) == "missing_reference_image"
-    bad_ref = client.post("/api/try-on/sessions/", data={"mode": "upload"},
-                          files={"nail_reference_image": ("r.txt", b"hello", "text/plain")})
+    bad_ref = client.post(
+        "/api/try-on/sessions/",
+        data={"mode": "upload"},
+        files={"nail_reference_image": ("r.txt", b"hello", "text/plain")},
+    )
     assert bad_ref.status_code == 415
     unknown = client.get("/api/try-on/sessions/nope/")
     assert unknown.status_code == 404 and error_code(unknown) == "not_found"
@@ -182,9 +194,16 @@ def test_api_keys_are_required_and_principals_are_isolated(keyed: httpx.Client) 
 
 def test_cors_allows_only_the_configured_origins(keyed: httpx.Client) -> None:
     def preflight(origin: str) -> httpx.Response:
-        return keyed.options("/api/try-on/sessions/", headers={
-            "origin": origin, "access-control-request-method": "POST",
-            "access-control-request-headers": "x-api-key"})
+        return keyed.options(
+            "/api/try-on/sessions/",
+            headers={
+                "origin": origin,
+                "access-control-request-method": "POST",
+                "access-control-request-headers": "x-api-key",
+            },
+        )
 
-    assert preflight("https://app.example").headers.get("access-control-allow-origin") == "https://app.example"
+    assert (
+        preflight("https://app.example").headers.get("access-control-allow-origin") == "https://app.example"
+    )
     assert "access-control-allow-origin" not in preflight("https://evil.example").headers

@@ -24,7 +24,11 @@ from tests.support.stack import Stack, make_stack
 def files(person: bytes | None = None, cloth: bytes | None = None) -> dict[str, tuple[str, bytes, str]]:
     return {
         "person_image": ("person.jpg", person if person is not None else encoded(noise=True), "image/jpeg"),
-        "cloth_image": ("cloth.jpg", cloth if cloth is not None else encoded(colour=(0, 200, 0)), "image/jpeg"),
+        "cloth_image": (
+            "cloth.jpg",
+            cloth if cloth is not None else encoded(colour=(0, 200, 0)),
+            "image/jpeg",
+        ),
     }
 
 
@@ -55,7 +59,11 @@ def test_defaults_match_catvton(client: httpx.Client, stack: Stack) -> None:
     assert client.post("/api/try-on", files=files()).status_code == 200
     params = stack.engine.calls[-1]
     assert (params.num_inference_steps, params.guidance_scale, params.seed, params.cloth_type.value) == (
-        50, 2.5, 42, "upper")
+        50,
+        2.5,
+        42,
+        "upper",
+    )
     assert stack.masker.calls[-1][1].value == "upper"
 
 
@@ -77,8 +85,15 @@ def test_user_mask_replaces_the_automatic_one(client: httpx.Client, stack: Stack
 
 
 def test_parameters_out_of_range_are_422(client: httpx.Client) -> None:
-    for field, value in [("num_inference_steps", "5"), ("num_inference_steps", "101"), ("guidance_scale", "8"),
-                         ("guidance_scale", "nan"), ("seed", "-2"), ("seed", "abc"), ("cloth_type", "hat")]:
+    for field, value in [
+        ("num_inference_steps", "5"),
+        ("num_inference_steps", "101"),
+        ("guidance_scale", "8"),
+        ("guidance_scale", "nan"),
+        ("seed", "-2"),
+        ("seed", "abc"),
+        ("cloth_type", "hat"),
+    ]:
         response = client.post("/api/try-on", files=files(), data={field: value})
         assert response.status_code == 422, (field, value)
         assert error_code(response) == "invalid_parameter"
@@ -104,8 +119,12 @@ def _png_declaring(width: int, height: int) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(
-        b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_decompression_bomb_is_rejected_from_the_header(client: httpx.Client, stack: Stack) -> None:
@@ -153,8 +172,9 @@ def test_body_over_the_limit_is_413_announced_or_chunked(tmp_path: Path) -> None
             for i in range(0, len(big), 65536):
                 yield big[i : i + 65536]
 
-        chunked = client.post("/api/try-on", content=chunks(),
-                              headers={"content-type": "multipart/form-data; boundary=x"})
+        chunked = client.post(
+            "/api/try-on", content=chunks(), headers={"content-type": "multipart/form-data; boundary=x"}
+        )
         assert chunked.status_code == 413
         assert client.get("/health").status_code == 200  # still serving
 

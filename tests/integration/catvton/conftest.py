@@ -58,4 +58,3 @@ def photos() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 @pytest.fixture
 def params() -> TryOnParams:
     return TryOnParams(width=64, height=80, num_inference_steps=10, guidance_scale=2.5, seed=42)
-

@@ -42,7 +42,9 @@ def test_output_has_the_person_photos_size_and_type(
     assert out.dtype == np.uint8
 
 
-def test_same_seed_gives_the_identical_image(engine: CatVTONEngine, photos: Photos, params: TryOnParams) -> None:
+def test_same_seed_gives_the_identical_image(
+    engine: CatVTONEngine, photos: Photos, params: TryOnParams
+) -> None:
     first = engine.generate(*photos, params)
     second = engine.generate(*photos, params)
     np.testing.assert_array_equal(first, second)
@@ -72,24 +74,33 @@ def test_guidance_of_one_or_less_runs_the_conditional_branch_alone(
     assert batches == [1] * params.num_inference_steps
 
 
-def test_progress_is_reported_once_per_step(engine: CatVTONEngine, photos: Photos, params: TryOnParams) -> None:
+def test_progress_is_reported_once_per_step(
+    engine: CatVTONEngine, photos: Photos, params: TryOnParams
+) -> None:
     events: list[tuple[int, int]] = []
     engine.generate(*photos, params, progress=lambda step, total: events.append((step, total)))
     steps = params.num_inference_steps
     assert events == [(step, steps) for step in range(1, steps + 1)]
 
 
-def test_should_stop_cancels_between_steps(engine: CatVTONEngine, photos: Photos, params: TryOnParams) -> None:
+def test_should_stop_cancels_between_steps(
+    engine: CatVTONEngine, photos: Photos, params: TryOnParams
+) -> None:
     events: list[int] = []
     with unet_batches(engine) as batches, pytest.raises(Cancelled, match="after 3 of 10 steps"):
         engine.generate(
-            *photos, params, progress=lambda step, _: events.append(step), should_stop=lambda: len(events) >= 3
+            *photos,
+            params,
+            progress=lambda step, _: events.append(step),
+            should_stop=lambda: len(events) >= 3,
         )
     assert events == [1, 2, 3]
     assert len(batches) == 3
 
 
-def test_should_stop_before_start_runs_no_step(engine: CatVTONEngine, photos: Photos, params: TryOnParams) -> None:
+def test_should_stop_before_start_runs_no_step(
+    engine: CatVTONEngine, photos: Photos, params: TryOnParams
+) -> None:
     with unet_batches(engine) as batches, pytest.raises(Cancelled):
         engine.generate(*photos, params, should_stop=lambda: True)
     assert batches == []
@@ -150,7 +161,9 @@ def test_runtime_error_saying_out_of_memory_is_treated_as_out_of_memory(
         handle.remove()
 
 
-def test_other_runtime_errors_are_not_disguised(engine: CatVTONEngine, photos: Photos, params: TryOnParams) -> None:
+def test_other_runtime_errors_are_not_disguised(
+    engine: CatVTONEngine, photos: Photos, params: TryOnParams
+) -> None:
     def fail(module: torch.nn.Module, args: tuple[Any, ...]) -> None:
         raise RuntimeError("a real bug")
 
@@ -168,7 +181,10 @@ def test_other_runtime_errors_are_not_disguised(engine: CatVTONEngine, photos: P
         ({"mask": np.zeros((10, 10), np.uint8)}, "mask is 10x10, person is 50x70"),
         ({"cloth": np.zeros((40, 60), np.uint8)}, "cloth must be a non-empty H x W x 3 uint8 array"),
         ({"person": np.zeros((70, 50, 3), np.float32)}, "person must be .* got float32"),
-        ({"mask": np.zeros((70, 50, 3), np.uint8)}, r"mask must be a non-empty H x W uint8 array, got uint8 \(70, 50, 3\)"),
+        (
+            {"mask": np.zeros((70, 50, 3), np.uint8)},
+            r"mask must be a non-empty H x W uint8 array, got uint8 \(70, 50, 3\)",
+        ),
     ],
 )
 def test_unusable_images_raise_invalid_input_naming_them(

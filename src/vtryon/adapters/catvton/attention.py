@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from diffusers import UNet2DConditionModel
+from diffusers.models.unets.unet_2d_condition import UNet2DConditionModel
 from diffusers.models.attention_processor import Attention, AttnProcessor2_0
 from safetensors import SafetensorError, safe_open
 
@@ -124,7 +124,9 @@ def load_attention_weights(unet: UNet2DConditionModel, path: Path) -> None:
                 )
             tensors = {key: checkpoint.get_tensor(key) for key in expected}
     except SafetensorError as error:
-        raise NotReady(f"{path} is not a readable safetensors file: {error}", code="weights_invalid") from error
+        raise NotReady(
+            f"{path} is not a readable safetensors file: {error}", code="weights_invalid"
+        ) from error
     wrong = [
         f"{key} {tuple(tensors[key].shape)} != {tuple(param.shape)}"
         for key, param in expected.items()

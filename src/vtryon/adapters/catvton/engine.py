@@ -90,7 +90,9 @@ class CatVTONEngine:
         should_stop: StopCheck | None = None,
     ) -> Image:
         """The person wearing ``cloth`` inside ``mask``, same size as ``person``."""
-        image, _ = self.generate_timed(person, cloth, mask, params, progress=progress, should_stop=should_stop)
+        image, _ = self.generate_timed(
+            person, cloth, mask, params, progress=progress, should_stop=should_stop
+        )
         return image
 
     def generate_timed(
@@ -108,7 +110,9 @@ class CatVTONEngine:
         _check_image("cloth", cloth, channels=3)
         _check_image("mask", mask, channels=None)
         if mask.shape != person.shape[:2]:
-            raise InvalidInput(f"mask is {mask.shape[1]}x{mask.shape[0]}, person is {person.shape[1]}x{person.shape[0]}")
+            raise InvalidInput(
+                f"mask is {mask.shape[1]}x{mask.shape[0]}, person is {person.shape[1]}x{person.shape[0]}"
+            )
         if params.seed < 0:
             raise InvalidInput(f"seed must be concrete (>= 0) when it reaches the engine, got {params.seed}")
         with self._lock:

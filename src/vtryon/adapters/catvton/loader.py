@@ -39,7 +39,10 @@ __all__ = (
 SCHEDULERS: dict[str, tuple[Any, dict[str, Any]]] = {
     "ddim": (DDIMScheduler, {}),
     "dpm++": (DPMSolverMultistepScheduler, {"algorithm_type": "dpmsolver++"}),
-    "dpm++-karras": (DPMSolverMultistepScheduler, {"algorithm_type": "dpmsolver++", "use_karras_sigmas": True}),
+    "dpm++-karras": (
+        DPMSolverMultistepScheduler,
+        {"algorithm_type": "dpmsolver++", "use_karras_sigmas": True},
+    ),
     "euler": (EulerDiscreteScheduler, {}),
     "euler-a": (EulerAncestralDiscreteScheduler, {}),
     "unipc": (UniPCMultistepScheduler, {}),

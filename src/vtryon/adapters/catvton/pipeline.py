@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import torch
-from diffusers import AutoencoderKL, UNet2DConditionModel
+from diffusers.models.autoencoders.autoencoder_kl import AutoencoderKL
+from diffusers.models.unets.unet_2d_condition import UNet2DConditionModel
 from diffusers.utils.torch_utils import randn_tensor
 
 from vtryon.adapters.catvton import loader
@@ -32,7 +33,9 @@ __all__ = ("CONCAT_DIM", "CatVTONPipeline", "CatVTONPipelineOutput", "StepEndCal
 CONCAT_DIM = -2
 
 #: diffusers' ``callback_on_step_end`` shape: (pipeline, step index, timestep, tensors) -> replaced tensors.
-StepEndCallback = Callable[["CatVTONPipeline", int, torch.Tensor, dict[str, torch.Tensor]], dict[str, Any] | None]
+StepEndCallback = Callable[
+    ["CatVTONPipeline", int, torch.Tensor, dict[str, torch.Tensor]], dict[str, Any] | None
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +101,9 @@ class CatVTONPipeline:
         """Raise ``InvalidInput`` (a ``ValueError``) naming the offending values; never resize or clip."""
         factor = self.vae_scale_factor
         if height <= 0 or width <= 0 or height % factor or width % factor:
-            raise InvalidInput(f"height and width must be positive multiples of {factor}, got {height}x{width}")
+            raise InvalidInput(
+                f"height and width must be positive multiples of {factor}, got {height}x{width}"
+            )
         for label, array, shape in (
             ("image", image, (height, width, 3)),
             ("condition_image", condition_image, (height, width, 3)),
@@ -163,7 +168,9 @@ class CatVTONPipeline:
         """
         # 1. Check inputs.
         clock = _Clock(self.device)
-        self.check_inputs(image, condition_image, mask, height, width, num_inference_steps, guidance_scale, eta)
+        self.check_inputs(
+            image, condition_image, mask, height, width, num_inference_steps, guidance_scale, eta
+        )
         self.interrupt = False
 
         # 2. Define call parameters.

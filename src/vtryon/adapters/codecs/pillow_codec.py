@@ -100,7 +100,11 @@ class PillowImageCodec:
             if im.mode in _WIDE_GREY_MODES:
                 grey = _narrow_grey(im)
                 return np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2))
-            rgb = _flatten(im, background=(255, 255, 255)) if _has_alpha(im) else im.convert("RGB")
+            if _has_alpha(im):
+                rgb = _flatten(im, background=(255, 255, 255))
+            else:
+                rgb = im if im.mode == "RGB" else im.convert("RGB")  # convert() would copy even RGB
+            # np.array copies Pillow's buffer once more, but the result is writable (renderers draw on it).
             return np.array(rgb, dtype=np.uint8)
 
     def decode_mask(self, data: bytes, *, max_pixels: int | None = None) -> Mask:

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from litestar import WebSocket, websocket
@@ -45,7 +45,9 @@ def _origin_allowed(socket: WebSocket[Any, Any, Any], config: ServerConfig) -> b
     return urlsplit(origin).netloc == socket.headers.get("host", "")
 
 
-def _authenticate(socket: WebSocket[Any, Any, Any], config: ServerConfig, services: Services, session_id: str) -> str:
+def _authenticate(
+    socket: WebSocket[Any, Any, Any], config: ServerConfig, services: Services, session_id: str
+) -> str:
     if not config.keys.enabled:
         return config.keys.principal(None)
     for offered in socket.scope.get("subprotocols", []):
@@ -86,8 +88,11 @@ class _Connection:
                 await asyncio.wait_for(self.socket.send_bytes(data), self.config.ws_send_timeout)
 
     async def send_error(self, error: VtryonError, frame_number: int | None = None) -> None:
-        await self.send(p.encode_control(p.ErrorMessage(code=error.code, message=error.message,
-                                                        frame_number=frame_number)))
+        await self.send(
+            p.encode_control(
+                p.ErrorMessage(code=error.code, message=error.message, frame_number=frame_number)
+            )
+        )
 
     def offer(self, item: tuple[p.FrameHeader, memoryview]) -> None:
         """Latest frame wins: replace whatever is waiting."""
@@ -102,11 +107,16 @@ class _Connection:
 
     def stats_message(self) -> str:
         s = self.stats
-        return p.encode_control(p.StatsMessage(
-            frames_received=s.frames_received, frames_processed=s.frames_processed,
-            frames_dropped=s.frames_dropped, frames_rejected=s.frames_rejected,
-            mean_latency_ms=round(s.mean_latency_ms, 2), last_latency_ms=round(s.last_latency_ms, 2),
-        ))
+        return p.encode_control(
+            p.StatsMessage(
+                frames_received=s.frames_received,
+                frames_processed=s.frames_processed,
+                frames_dropped=s.frames_dropped,
+                frames_rejected=s.frames_rejected,
+                mean_latency_ms=round(s.mean_latency_ms, 2),
+                last_latency_ms=round(s.last_latency_ms, 2),
+            )
+        )
 
 
 async def _reader(conn: _Connection) -> None:
@@ -114,12 +124,12 @@ async def _reader(conn: _Connection) -> None:
         message = await conn.socket.receive()
         if message["type"] == "websocket.disconnect":
             return
-        data = message.get("bytes")
+        data = cast("bytes | None", message.get("bytes"))
         try:
             if data is not None:
                 await _on_frame(conn, data)
             else:
-                await _on_control(conn, message.get("text") or "")
+                await _on_control(conn, cast(str, message.get("text") or ""))
             conn.errors_in_a_row = 0
         except ProtocolError as exc:
             conn.stats.frames_rejected += 1
@@ -150,8 +160,11 @@ async def _on_frame(conn: _Connection, data: bytes) -> None:
 async def _on_control(conn: _Connection, text: str) -> None:
     message = p.decode_control(text)
     if isinstance(message, p.PingMessage):
-        await conn.send(p.encode_control(p.PongMessage(id=message.id, timestamp=message.timestamp,
-                                                       server_time=time.time() * 1000)))
+        await conn.send(
+            p.encode_control(
+                p.PongMessage(id=message.id, timestamp=message.timestamp, server_time=time.time() * 1000)
+            )
+        )
     elif isinstance(message, p.DesignMessage):
         await asyncio.to_thread(conn.stream.change_design, post_id=message.post_id, design=message.design)
         await conn.send(conn.stats_message())
@@ -177,8 +190,12 @@ async def _processor(conn: _Connection, services: Services) -> None:
         try:
             if conn.paused:  # paused: hand the frame back untouched, without decoding it
                 body = bytes(payload)
-                result = p.ResultHeader(frame_number=header.frame_number, timestamp=header.timestamp,
-                                        image_size=len(body), format=header.format or "jpeg")
+                result = p.ResultHeader(
+                    frame_number=header.frame_number,
+                    timestamp=header.timestamp,
+                    image_size=len(body),
+                    format=header.format or "jpeg",
+                )
             else:
                 result, body = await asyncio.to_thread(conn.stream.process, header, payload)
         except VtryonError as exc:  # an undecodable image: say so, keep the stream
@@ -216,10 +233,16 @@ async def live_socket(socket: WebSocket[Any, Any, Any], session_id: FromPath[str
     LIVE_SESSIONS.inc()
     tasks: list[asyncio.Task[None]] = []
     try:
-        await conn.send(p.encode_control(p.ReadyMessage(
-            session_id=session_id, max_payload=config.max_frame_bytes, max_fps=config.max_fps,
-            expires_at=stream.session.expires_at,
-        )))
+        await conn.send(
+            p.encode_control(
+                p.ReadyMessage(
+                    session_id=session_id,
+                    max_payload=config.max_frame_bytes,
+                    max_fps=config.max_fps,
+                    expires_at=stream.session.expires_at,
+                )
+            )
+        )
         tasks = [asyncio.create_task(_reader(conn)), asyncio.create_task(_processor(conn, services))]
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in done:

@@ -55,7 +55,8 @@ class TryOnForm:
                 values["cloth_type"] = ClothType(self.cloth_type.strip().lower())  # type: ignore[union-attr]
             except ValueError:
                 raise InvalidInput(
-                    f"cloth_type must be upper, lower or overall, got {self.cloth_type!r}", code="invalid_parameter"
+                    f"cloth_type must be upper, lower or overall, got {self.cloth_type!r}",
+                    code="invalid_parameter",
                 ) from None
         for name, cast in (("num_inference_steps", int), ("guidance_scale", float), ("seed", int)):
             raw = getattr(self, name)
@@ -64,7 +65,9 @@ class TryOnForm:
             try:
                 values[name] = cast(raw.strip())
             except ValueError:
-                raise InvalidInput(f"{name} must be a number, got {raw!r}", code="invalid_parameter") from None
+                raise InvalidInput(
+                    f"{name} must be a number, got {raw!r}", code="invalid_parameter"
+                ) from None
         try:
             return TryOnParams(**values)
         except InvalidInput as exc:
@@ -259,8 +262,12 @@ class DesignView(msgspec.Struct, kw_only=True):
     @classmethod
     def of(cls, design: NailDesign) -> DesignView:
         return cls(
-            id=design.id, name=design.name, kind=design.kind.value, color=design.color,
-            color2=design.color2, finish=design.finish.value,
+            id=design.id,
+            name=design.name,
+            kind=design.kind.value,
+            color=design.color,
+            color2=design.color2,
+            finish=design.finish.value,
         )
 
 

@@ -72,7 +72,8 @@ class ThreadJobQueue:
         self._running = 0
         self._closed = False
         self._threads = [
-            threading.Thread(target=self._serve, name=f"vtryon-worker-{i}", daemon=True) for i in range(workers)
+            threading.Thread(target=self._serve, name=f"vtryon-worker-{i}", daemon=True)
+            for i in range(workers)
         ]
         for thread in self._threads:
             thread.start()
@@ -203,7 +204,9 @@ class ThreadJobQueue:
         else:
             self._done(job, JobState.DONE, value=value)
 
-    def _done(self, job: _Job, state: JobState, *, value: Any = None, error: BaseException | None = None) -> None:
+    def _done(
+        self, job: _Job, state: JobState, *, value: Any = None, error: BaseException | None = None
+    ) -> None:
         with self._lock:
             self._running -= 1
             self._finish_locked(job, state, value=value, error=error)

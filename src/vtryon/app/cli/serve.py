@@ -34,7 +34,9 @@ def run(args: argparse.Namespace) -> int:
                 "or pass --allow-remote to accept anyone on the network"
             )
         log.warning("%s", BANNER)
-        log.warning("listening on %s WITHOUT API KEYS: anyone who can reach this port can use it", settings.host)
+        log.warning(
+            "listening on %s WITHOUT API KEYS: anyone who can reach this port can use it", settings.host
+        )
         log.warning("%s", BANNER)
     container = build_container(settings)
     app = build_app(container)

@@ -23,14 +23,21 @@ def add_settings_flags(parser: argparse.ArgumentParser, *, skip: tuple[str, ...]
         env = ENV_PREFIX + field.name.upper()
         kind = field.type
         if isinstance(kind, msgspec.inspect.BoolType):
-            group.add_argument(flag, dest=field.name, action=argparse.BooleanOptionalAction, default=None,
-                               help=f"env {env}")
+            group.add_argument(
+                flag, dest=field.name, action=argparse.BooleanOptionalAction, default=None, help=f"env {env}"
+            )
         elif isinstance(kind, msgspec.inspect.ListType):
-            group.add_argument(flag.removesuffix("s"), dest=field.name, action="append", default=None,
-                               help=f"repeatable; env {env} (comma-separated)")
+            group.add_argument(
+                flag.removesuffix("s"),
+                dest=field.name,
+                action="append",
+                default=None,
+                help=f"repeatable; env {env} (comma-separated)",
+            )
         else:
-            group.add_argument(flag, dest=field.name, default=None, metavar=field.name.upper(),
-                               help=f"env {env}")
+            group.add_argument(
+                flag, dest=field.name, default=None, metavar=field.name.upper(), help=f"env {env}"
+            )
 
 
 def settings_from_args(args: argparse.Namespace, **extra: Any) -> Settings:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from vtryon.app.cli.settings_flags import settings_from_args
 from vtryon.domain.tryon import ClothType, TryOnParams
+from vtryon.ports.codec import Format
 
 __all__ = ("register",)
 
@@ -21,7 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--steps", type=int, default=50, help="10-100")
     parser.add_argument("--guidance", type=float, default=2.5, help="0-7.5; CFG only above 1")
     parser.add_argument("--seed", type=int, default=42, help="-1 = random (the seed used is printed)")
-    parser.add_argument("--mask", type=Path, help="a mask image (white = repaint) instead of the automatic one")
+    parser.add_argument(
+        "--mask", type=Path, help="a mask image (white = repaint) instead of the automatic one"
+    )
     parser.add_argument("--engine", choices=["auto", "catvton", "preview"], default=None)
     parser.add_argument("--base", dest="catvton_base", help="SD-1.5 inpainting folder (unet/, scheduler/)")
     parser.add_argument("--vae", dest="catvton_vae", help="sd-vae-ft-mse folder")
@@ -40,7 +43,9 @@ def run(args: argparse.Namespace) -> int:
     container = build_container(settings)
     service = container.tryon()
     params = TryOnParams(
-        num_inference_steps=args.steps, guidance_scale=args.guidance, seed=args.seed,
+        num_inference_steps=args.steps,
+        guidance_scale=args.guidance,
+        seed=args.seed,
         cloth_type=ClothType(args.cloth_type),
     )
     mask = args.mask.read_bytes() if args.mask else None
@@ -51,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
 
     result = service.execute(request, progress=progress)
     print(file=sys.stderr)
-    fmt = {".png": "png", ".webp": "webp"}.get(args.output.suffix.lower(), "jpeg")
+    formats: dict[str, Format] = {".png": "png", ".webp": "webp"}
+    fmt: Format = formats.get(args.output.suffix.lower(), "jpeg")
     data = result.encoded if fmt == "jpeg" and result.encoded else container.codec().encode(result.image, fmt)
     args.output.write_bytes(data)
     timings = ", ".join(f"{k} {v:.0f} ms" for k, v in result.timings_ms.items())

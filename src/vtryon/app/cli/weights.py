@@ -35,19 +35,22 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     pull_parser.set_defaults(func=pull)
 
     check_parser = actions.add_parser("check", help="check local CatVTON weights and name what is missing")
-    check_parser.add_argument("--base", type=Path, required=True, help="SD-1.5 inpainting folder (unet/, scheduler/)")
+    check_parser.add_argument(
+        "--base", type=Path, required=True, help="SD-1.5 inpainting folder (unet/, scheduler/)"
+    )
     check_parser.add_argument("--vae", type=Path, required=True, help="sd-vae-ft-mse folder")
     check_parser.add_argument(
-        "--attention", type=Path, required=True, help="mix-48k-1024/attention/model.safetensors (or its folder)"
+        "--attention",
+        type=Path,
+        required=True,
+        help="mix-48k-1024/attention/model.safetensors (or its folder)",
     )
     check_parser.set_defaults(func=check)
 
 
 def _print_paths(paths: weights.WeightPaths) -> None:
     print(f"  --base {paths.base}\n  --vae {paths.vae}\n  --attention {paths.attention}")
-    print(
-        "or set VTRYON_CATVTON_BASE, VTRYON_CATVTON_VAE and VTRYON_CATVTON_ATTENTION to these paths."
-    )
+    print("or set VTRYON_CATVTON_BASE, VTRYON_CATVTON_VAE and VTRYON_CATVTON_ATTENTION to these paths.")
 
 
 def pull(args: argparse.Namespace) -> int:

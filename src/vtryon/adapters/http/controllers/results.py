@@ -46,9 +46,11 @@ class ResultController(Controller):
 
     @get("/", operation_id="listResults", summary="The caller's captured results, newest first")
     async def list_results(self, services: ServicesDep, principal: Principal) -> ResultList:
-        return ResultList(success=True, results=[ResultView.of(r) for r in services.results.list(principal)])
+        return ResultList(success=True, results=[ResultView.of(r) for r in services.results.list_for(principal)])
 
     @get("/{result_id:str}/image", operation_id="getResultImage", summary="A captured image (JPEG)")
-    async def image(self, result_id: ResultId, services: ServicesDep, principal: Principal) -> Response[bytes]:
+    async def image(
+        self, result_id: ResultId, services: ServicesDep, principal: Principal
+    ) -> Response[bytes]:
         result = services.results.get(principal, result_id)
         return Response(result.image, media_type=result.content_type)

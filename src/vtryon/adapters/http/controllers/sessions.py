@@ -54,7 +54,9 @@ class SessionController(Controller):
         "Sessions expire after 30 minutes; extend them with POST .../{id}/extend/.",
         status_code=201,
     )
-    async def create(self, request: Request[Any, Any, Any], services: ServicesDep, principal: Principal) -> SessionEnvelope:
+    async def create(
+        self, request: Request[Any, Any, Any], services: ServicesDep, principal: Principal
+    ) -> SessionEnvelope:
         content_type = request.headers.get("content-type", "")
         if content_type.startswith("multipart/form-data"):
             form = await request.form()
@@ -68,7 +70,9 @@ class SessionController(Controller):
                 raise InvalidInput(f"mode must be explore or upload, got {mode!r}", code="invalid_mode")
             reference = form.get("nail_reference_image")
             if not isinstance(reference, UploadFile):
-                raise InvalidInput("upload mode needs a nail_reference_image file", code="missing_reference_image")
+                raise InvalidInput(
+                    "upload mode needs a nail_reference_image file", code="missing_reference_image"
+                )
             source = form.get("source_image")
             reference_bytes = await reference.read()
             source_bytes = await source.read() if isinstance(source, UploadFile) else None
@@ -83,7 +87,9 @@ class SessionController(Controller):
         except msgspec.DecodeError as exc:
             raise InvalidInput(f"bad session request: {exc}", code="invalid_body") from None
         if body.mode != "explore":
-            raise InvalidInput("JSON requests open explore sessions; upload mode is multipart", code="invalid_mode")
+            raise InvalidInput(
+                "JSON requests open explore sessions; upload mode is multipart", code="invalid_mode"
+            )
         if body.post_id is None:
             raise InvalidInput("an explore session needs a post_id", code="missing_post_id")
         session = services.sessions.create_explore(principal, body.post_id, mirrored=body.mirrored)
@@ -93,11 +99,13 @@ class SessionController(Controller):
     async def list_sessions(self, services: ServicesDep, principal: Principal) -> SessionList:
         now = services.sessions.now()
         return SessionList(
-            success=True, sessions=[SessionView.of(s, now) for s in services.sessions.list(principal)]
+            success=True, sessions=[SessionView.of(s, now) for s in services.sessions.list_for(principal)]
         )
 
     @get("/{session_id:str}/", operation_id="getSession", summary="One session (410 once expired)")
-    async def get_session(self, session_id: SessionId, services: ServicesDep, principal: Principal) -> SessionEnvelope:
+    async def get_session(
+        self, session_id: SessionId, services: ServicesDep, principal: Principal
+    ) -> SessionEnvelope:
         return _envelope(services, services.sessions.get(principal, session_id))
 
     @post(
@@ -106,7 +114,9 @@ class SessionController(Controller):
         summary="Push expiry to 30 minutes from now",
         status_code=200,
     )
-    async def extend(self, session_id: SessionId, services: ServicesDep, principal: Principal) -> SessionEnvelope:
+    async def extend(
+        self, session_id: SessionId, services: ServicesDep, principal: Principal
+    ) -> SessionEnvelope:
         return _envelope(services, services.sessions.extend(principal, session_id))
 
     @post(

@@ -109,5 +109,3 @@ class JobController(Controller):
                 )
 
         return ServerSentEvent(stream(), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-
-
