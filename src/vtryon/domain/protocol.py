@@ -10,7 +10,7 @@ and nothing else ever escapes the decoder.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import msgspec
 from msgspec import Meta
@@ -157,19 +157,7 @@ ControlMessage = (
     | ResumeMessage
 )
 
-_CONTROL_TYPES = frozenset(
-    cls.__struct_config__.tag
-    for cls in (
-        ReadyMessage,
-        PingMessage,
-        PongMessage,
-        ErrorMessage,
-        StatsMessage,
-        DesignMessage,
-        PauseMessage,
-        ResumeMessage,
-    )
-)
+_CONTROL_TYPES = frozenset(cls.__struct_config__.tag for cls in get_args(ControlMessage))
 
 
 class _Envelope(msgspec.Struct):

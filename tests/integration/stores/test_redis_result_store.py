@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -9,6 +10,7 @@ import redis
 
 from tests.integration.stores.builders import a_result
 from vtryon.adapters.stores.redis_store import RedisResultStore
+from vtryon.domain.errors import NotReady
 
 
 @pytest.fixture
@@ -37,4 +39,24 @@ def test_ids_of_results_removed_behind_our_back_leave_the_owner_index(
     client.delete(f"vtryon:result:{removed.id}")
     assert [r.id for r in store.list_by_owner("alice")] == [kept.id]
     assert client.zrange("vtryon:owner-results:alice", 0, -1) == [kept.id.encode()]
+    store.close()
+
+
+def test_an_unreachable_redis_makes_the_result_store_not_ready() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    store = RedisResultStore(f"redis://127.0.0.1:{port}/0", connect_timeout=0.5)  # building: no connection
+    try:
+        for use in (lambda: store.add(a_result()), lambda: store.get("x"), lambda: store.list_by_owner("a")):
+            with pytest.raises(NotReady) as caught:
+                use()
+            assert caught.value.code == "store_unavailable"
+    finally:
+        store.close()
+
+
+def test_ping_answers_when_redis_is_up(redis_clean: str) -> None:
+    store = RedisResultStore(redis_clean)
+    store.ping()  # raises NotReady otherwise
     store.close()

@@ -114,6 +114,7 @@ def assert_frame_decoders_only_raise_protocol_errors(data: bytes) -> None:
         else:
             assert decoded is not None
             header, payload = decoded
+            assert isinstance(header, FrameHeader | ResultHeader)
             assert header.image_size == len(payload) <= LIMIT
 
 
@@ -175,6 +176,7 @@ def test_arbitrary_text_messages_only_raise_protocol_errors(text: str | bytes) -
     if error is not None:
         assert error.code in CONTROL_CODES, error
     else:
+        assert message is not None
         assert decode_control(encode_control(message)) == message
 
 
@@ -185,4 +187,5 @@ def test_control_like_json_only_raises_protocol_errors(obj: dict[str, Any], kind
     if error is not None:
         assert error.code in CONTROL_CODES, error
     else:
+        assert message is not None
         assert json.loads(encode_control(message))["type"] == kind

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import msgspec
 import pytest
@@ -22,7 +23,7 @@ T0 = 1_700_000_000.0
 MINUTE = 60.0
 
 
-def explore(now: float = T0, **details: object) -> Session:
+def explore(now: float = T0, **details: Any) -> Session:
     return Session.start(owner="alice", mode=SessionMode.EXPLORE, now=now, post_id=123, **details)
 
 

@@ -6,7 +6,7 @@ import gc
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import torch
@@ -17,6 +17,9 @@ from vtryon.domain.errors import Cancelled, InvalidInput, OutOfMemory
 from vtryon.domain.tryon import TryOnParams
 from vtryon.ports.diffusion import ProgressCallback, StopCheck
 from vtryon.ports.images import Image, Mask
+
+if TYPE_CHECKING:
+    from diffusers.models.unets.unet_2d_condition import UNet2DConditionModel
 
 __all__ = ("CatVTONEngine",)
 
@@ -76,7 +79,7 @@ class CatVTONEngine:
             raise OutOfMemory("not enough accelerator memory to load CatVTON")
         if compile:
             # The UNet runs 50x per request; compiling the VAE (2 calls) does not pay for its warm-up.
-            pipeline.unet = torch.compile(pipeline.unet)
+            pipeline.unet = cast("UNet2DConditionModel", torch.compile(pipeline.unet))
         return cls(pipeline, repaint=repaint)
 
     def generate(

@@ -11,14 +11,14 @@ from typing import Any
 
 import torch
 from diffusers import (
-    AutoencoderKL,
     DDIMScheduler,
     DPMSolverMultistepScheduler,
     EulerAncestralDiscreteScheduler,
     EulerDiscreteScheduler,
-    UNet2DConditionModel,
     UniPCMultistepScheduler,
 )
+from diffusers.models.autoencoders.autoencoder_kl import AutoencoderKL
+from diffusers.models.unets.unet_2d_condition import UNet2DConditionModel
 
 from vtryon.adapters.catvton.attention import install_catvton_processors, load_attention_weights
 from vtryon.adapters.catvton.weights import LICENCE_NOTICE, missing, resolve_attention

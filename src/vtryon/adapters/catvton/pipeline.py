@@ -54,7 +54,7 @@ class CatVTONPipeline:
         self.unet = unet
         self.vae = vae
         self.scheduler = scheduler
-        self.vae_scale_factor = 2 ** (len(vae.config.block_out_channels) - 1)
+        self.vae_scale_factor = 2 ** (len(vae.config["block_out_channels"]) - 1)
         self.interrupt = False
 
     @classmethod
@@ -138,11 +138,11 @@ class CatVTONPipeline:
     def encode(self, images: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
         """VAE posterior *sample* as upstream, but drawn from ``generator`` (upstream: the global RNG)."""
         posterior = self.vae.encode(images.to(self.vae.dtype)).latent_dist
-        return posterior.sample(generator=generator) * self.vae.config.scaling_factor
+        return posterior.sample(generator=generator) * self.vae.config["scaling_factor"]
 
     def decode(self, latents: torch.Tensor) -> npt.NDArray[np.uint8]:
         """Latents -> uint8 images, ``(batch, H, W, 3)``."""
-        pixels = self.vae.decode(latents.to(self.vae.dtype) / self.vae.config.scaling_factor).sample
+        pixels = self.vae.decode(latents.to(self.vae.dtype) / self.vae.config["scaling_factor"]).sample
         pixels = (pixels.float() / 2 + 0.5).clamp(0, 1)
         return (pixels.permute(0, 2, 3, 1).cpu().numpy() * 255).round().astype(np.uint8)
 

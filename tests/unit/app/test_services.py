@@ -1,0 +1,227 @@
+"""Services against fakes at the ports and the real in-memory stores: the rules users rely on."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.fakes import FakeDesignCatalog, FakeDiffusion, FakeMasker, FakeNailRendererFactory
+from tests.support.images import encoded
+from vtryon.adapters.codecs.pillow_codec import PillowImageCodec
+from vtryon.adapters.jobs.thread_queue import ThreadJobQueue
+from vtryon.adapters.stores.filesystem import FilesystemResultStore
+from vtryon.adapters.stores.memory import InMemorySessionStore
+from vtryon.app.engine_slot import EngineSlot
+from vtryon.app.live_service import LiveService
+from vtryon.app.result_service import ResultService
+from vtryon.app.session_service import SessionService
+from vtryon.app.tickets import TicketBook
+from vtryon.app.tryon_service import TryOnService
+from vtryon.domain.errors import (
+    Expired,
+    InvalidInput,
+    NotFound,
+    NotReady,
+    TooLarge,
+    Unauthenticated,
+)
+from vtryon.domain.protocol import FrameHeader
+from vtryon.domain.session import SessionStats
+from vtryon.domain.tryon import ClothType, TryOnParams
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def sessions(clock: Clock) -> SessionService:
+    return SessionService(
+        store=InMemorySessionStore(clock=clock),
+        catalog=FakeDesignCatalog(),
+        codec=PillowImageCodec(),
+        clock=clock,
+        ttl=1800,
+        max_pixels=10_000_000,
+    )
+
+
+def tryon_service(engine: FakeDiffusion | None, masker: FakeMasker) -> tuple[TryOnService, ThreadJobQueue]:
+    queue = ThreadJobQueue(max_pending=2)
+    slot = EngineSlot("fake", (lambda: engine) if engine else None, note="no engine here")
+    service = TryOnService(
+        codec=PillowImageCodec(),
+        masker=lambda: masker,
+        engine=slot,
+        queue=queue,
+        max_pixels=10_000_000,
+        job_timeout=30,
+    )
+    return service, queue
+
+
+def test_try_on_runs_the_masker_then_the_engine() -> None:
+    engine, masker = FakeDiffusion(), FakeMasker()
+    service, queue = tryon_service(engine, masker)
+    request = service.prepare(
+        encoded(),
+        encoded(colour=(0, 0, 250)),
+        TryOnParams(num_inference_steps=10, cloth_type=ClothType.LOWER),
+    )
+    result = asyncio.run(service.run(request, "me"))
+    queue.close()
+    assert masker.calls == [((128, 96, 3), ClothType.LOWER)]
+    assert result.engine == "fake" and result.seed == 42
+    assert result.encoded is not None and result.encoded[:2] == b"\xff\xd8"
+    assert result.image[64, 48, 2] > 200 and set(result.timings_ms) >= {"mask", "engine", "encode"}
+
+
+def test_random_seeds_are_made_concrete_before_the_engine_sees_them() -> None:
+    engine = FakeDiffusion()
+    service, queue = tryon_service(engine, FakeMasker())
+    request = service.prepare(encoded(), encoded(), TryOnParams(seed=-1, num_inference_steps=10))
+    result = service.execute(request)
+    queue.close()
+    assert engine.calls[0].seed == result.seed >= 0
+
+
+def test_no_engine_means_not_ready_with_the_reason() -> None:
+    service, queue = tryon_service(None, FakeMasker())
+    request = service.prepare(encoded(), encoded(), TryOnParams())
+    with pytest.raises(NotReady, match="no engine here"):
+        service.submit(request, "me")
+    assert service.health().status == "unavailable"
+    queue.close()
+
+
+def test_images_over_the_pixel_limit_are_refused() -> None:
+    service, queue = tryon_service(FakeDiffusion(), FakeMasker())
+    with pytest.raises(TooLarge):
+        service.prepare(encoded(4000, 3000), encoded(), TryOnParams())
+    queue.close()
+
+
+def test_sessions_belong_to_their_owner_and_expire(sessions: SessionService, clock: Clock) -> None:
+    session = sessions.create_explore("alice", 1)
+    assert sessions.get("alice", session.id).post_id == 1
+    with pytest.raises(NotFound):
+        sessions.get("bob", session.id)
+    assert sessions.list_for("bob") == []
+    clock.now += 1799
+    sessions.extend("alice", session.id)
+    clock.now += 1799
+    assert sessions.get("alice", session.id)
+    clock.now += 2
+    with pytest.raises(Expired):
+        sessions.get("alice", session.id)
+    with pytest.raises(Expired):
+        sessions.extend("alice", session.id)
+    assert sessions.list_for("alice") == []
+
+
+def test_explore_sessions_need_a_known_design(sessions: SessionService) -> None:
+    with pytest.raises(InvalidInput) as error:
+        sessions.create_explore("alice", 42)
+    assert error.value.code == "unknown_post_id"
+
+
+def test_live_stream_paints_with_the_sessions_design_and_keeps_timestamps_increasing(
+    sessions: SessionService, clock: Clock
+) -> None:
+    renderers = FakeNailRendererFactory()
+    live = LiveService(
+        sessions=sessions,
+        renderers=renderers,
+        codec=PillowImageCodec(),
+        tickets=TicketBook(),
+        max_pixels=10_000_000,
+        clock=clock,
+    )
+    session = sessions.create_explore("alice", 1, mirrored=False)
+    stream = live.open("alice", session.id)
+    assert renderers.made[0].mirrored is False
+    jpeg = encoded(32, 24)
+    for n, ts in ((1, 500.0), (2, 400.0), (3, 400.0)):  # a client clock going backwards
+        header, body = stream.process(FrameHeader(frame_number=n, timestamp=ts, image_size=len(jpeg)), jpeg)
+        assert header.frame_number == n and header.nails == 5 and body[:2] == b"\xff\xd8"
+    assert [ts for _, ts in renderers.made[0].frames] == [500, 501, 502]
+    stream.change_design(post_id=2)
+    assert renderers.made[0].designs[-1][0].id == 2
+    stream.close()
+    assert renderers.made[0].closed
+    live.save_stats(session.id, SessionStats(frames_received=3, frames_processed=3, mean_latency_ms=4.0))
+    assert sessions.get("alice", session.id).stats.frames_processed == 3
+
+
+def test_upload_sessions_paint_the_reference_picture(sessions: SessionService, clock: Clock) -> None:
+    renderers = FakeNailRendererFactory()
+    live = LiveService(
+        sessions=sessions,
+        renderers=renderers,
+        codec=PillowImageCodec(),
+        tickets=TicketBook(),
+        max_pixels=10_000_000,
+        clock=clock,
+    )
+    session = sessions.create_upload("alice", encoded(20, 10, colour=(1, 2, 3)))
+    live.open("alice", session.id)
+    design, picture = renderers.made[0].designs[0]
+    assert design.kind.value == "picture"
+    assert isinstance(picture, np.ndarray) and picture.shape == (10, 20, 3)
+
+
+def test_tickets_are_single_use_and_bound_to_a_session(sessions: SessionService, clock: Clock) -> None:
+    live = LiveService(
+        sessions=sessions,
+        renderers=FakeNailRendererFactory(),
+        codec=PillowImageCodec(),
+        tickets=TicketBook(),
+        max_pixels=10_000_000,
+        clock=clock,
+    )
+    session = sessions.create_explore("alice", 1)
+    ticket = live.issue_ticket("alice", session.id)
+    with pytest.raises(Unauthenticated):
+        live.redeem_ticket(ticket, "another-session")
+    ticket = live.issue_ticket("alice", session.id)
+    assert live.redeem_ticket(ticket, session.id) == "alice"
+    with pytest.raises(Unauthenticated):
+        live.redeem_ticket(ticket, session.id)
+
+
+def test_results_survive_a_restart_and_stay_private(
+    sessions: SessionService, clock: Clock, tmp_path: Path
+) -> None:
+    session = sessions.create_explore("alice", 1)
+
+    def service() -> ResultService:
+        return ResultService(
+            store=FilesystemResultStore(tmp_path),
+            sessions=sessions,
+            codec=PillowImageCodec(),
+            clock=clock,
+            max_pixels=10_000_000,
+        )
+
+    kept = service().capture("alice", session.id, encoded(), confidence=0.5, metadata={"a": 1})
+    again = service()  # a new process reading the same directory
+    assert [r.id for r in again.list_for("alice")] == [kept.id]
+    assert again.list_for("bob") == []
+    with pytest.raises(NotFound):
+        again.get("bob", kept.id)
+    with pytest.raises(NotFound):
+        again.capture("bob", session.id, encoded(), confidence=0.5, metadata={})
+    with pytest.raises(TooLarge):
+        again.capture("alice", session.id, encoded(), confidence=0.5, metadata={"x": "y" * 20_000})
