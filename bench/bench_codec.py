@@ -2,12 +2,14 @@
 
 Run: ``python bench/bench_codec.py [--repeat N]``. Prints a table and writes bench/results/bench_codec.json.
 WebP encoding is measured at libwebp effort 0 (the codec's default) and 4 (Pillow's default) because that
-one setting decides whether WebP fits a 30 fps frame budget.
+one setting decides whether WebP fits a 30 fps frame budget. The raw-Pillow row is the floor the codec's
+checks (format sniffing, size limit, EXIF orientation, a writable copy) add to.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import platform
@@ -35,6 +37,12 @@ def _frame() -> np.ndarray:
     """A real photograph at 640x480 (flat synthetic pictures compress unrealistically well)."""
     with Image.open(_PHOTO) as photo:
         return np.asarray(photo.convert("RGB").resize(_SIZE, Image.Resampling.LANCZOS)).copy()
+
+
+def _raw_pillow_decode(data: bytes) -> np.ndarray:
+    """The floor: Pillow alone, with none of the codec's checks, orientation or copies."""
+    with Image.open(io.BytesIO(data)) as im:
+        return np.asarray(im)
 
 
 def _time(call: Callable[[], object], repeat: int, warmup: int = 10) -> dict[str, float]:
@@ -69,6 +77,7 @@ def main() -> None:
     cases: dict[str, tuple[Callable[[], object], int]] = {
         "probe jpeg": (lambda: fast.probe(jpeg), len(jpeg)),
         "decode jpeg": (lambda: fast.decode(jpeg), len(jpeg)),
+        "(raw Pillow decode jpeg)": (lambda: _raw_pillow_decode(jpeg), len(jpeg)),
         "decode webp": (lambda: fast.decode(webp), len(webp)),
         "decode png": (lambda: fast.decode(png), len(png)),
         "encode jpeg q90": (lambda: fast.encode(frame, "jpeg", quality=_QUALITY), len(jpeg)),

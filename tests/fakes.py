@@ -41,10 +41,15 @@ class FakeDiffusion:
     gate: threading.Event | None = None
     fail_next: Exception | None = None
     started: threading.Event = field(default_factory=threading.Event)
+    seconds: float = 0.0  # pretend to compute for this long (benchmarks)
 
     def generate(self, person, cloth, mask, params, *, progress=None, should_stop=None):  # type: ignore[no-untyped-def]
         self.calls.append(params)
         self.started.set()
+        if self.seconds:
+            import time
+
+            time.sleep(self.seconds)
         if self.gate is not None:
             while not self.gate.wait(0.01):
                 if should_stop is not None and should_stop():

@@ -65,7 +65,8 @@ def _catalog(settings: Settings) -> DesignCatalog:
     if settings.designs_dir:
         from vtryon.adapters.catalog.directory import DirectoryDesignCatalog
 
-        return cast(DesignCatalog, DirectoryDesignCatalog(Path(settings.designs_dir), fallback=BuiltinDesignCatalog()))
+        directory = DirectoryDesignCatalog(Path(settings.designs_dir), fallback=BuiltinDesignCatalog())
+        return cast(DesignCatalog, directory)
     return cast(DesignCatalog, BuiltinDesignCatalog())
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
@@ -56,7 +57,8 @@ class LiveStream:
             processing_ms=round(elapsed, 2),
             hands=rendered.hands,
             nails=rendered.nails,
-            confidence=round(rendered.confidence, 4),
+            # A renderer's NaN must not become a header the client's decoder rejects.
+            confidence=round(rendered.confidence, 4) if math.isfinite(rendered.confidence) else 0.0,
             format="jpeg",
         )
         return result, encoded

@@ -74,9 +74,13 @@ class TryOnService:
         """Queue a try-on; ``NotReady`` when no engine can run it, ``Busy`` when the queue is full."""
         engine = self._engine.get()
         params = request.params.with_concrete_seed()
+        submitted = time.perf_counter()
 
         def work(progress: ProgressCallback, should_stop: StopCheck) -> TryOnResult:
-            return self._work(engine, request, params, progress, should_stop)
+            queued_ms = (time.perf_counter() - submitted) * 1000
+            result = self._work(engine, request, params, progress, should_stop)
+            result.timings_ms["queue"] = queued_ms
+            return result
 
         return self._queue.submit(work, owner=owner, total_steps=params.num_inference_steps)
 

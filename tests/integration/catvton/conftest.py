@@ -18,7 +18,7 @@ from vtryon.domain.tryon import TryOnParams
 
 @pytest.fixture(scope="session", autouse=True)
 def one_torch_thread() -> Iterator[None]:
-    """Tiny models on a shared 2-core box: two OpenMP threads spin against each other (1.6 s vs 9 ms a call)."""
+    """Tiny models on a shared 2-core box: 2 OpenMP threads spin against each other (1.6 s vs 9 ms a call)."""
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     yield

@@ -122,7 +122,7 @@ def test_dpm_solver_is_selectable_by_name(tiny: TinyCatVTON) -> None:
 
 
 def test_unknown_scheduler_names_the_choices(tiny: TinyCatVTON) -> None:
-    with pytest.raises(InvalidInput, match="unknown scheduler 'plms'.*ddim, dpm\\+\\+"):
+    with pytest.raises(InvalidInput, match=r"unknown scheduler 'plms'.*ddim, dpm\+\+"):
         CatVTONEngine.load(tiny.base, tiny.vae, tiny.attention, scheduler="plms")
 
 

@@ -33,7 +33,7 @@ def test_every_missing_file_is_named(tmp_path: Path) -> None:
 
 
 def test_loading_without_weights_is_not_ready_and_names_files_and_licence(tmp_path: Path) -> None:
-    with pytest.raises(NotReady, match="CC BY-NC-SA 4.0") as caught:
+    with pytest.raises(NotReady, match=r"CC BY-NC-SA 4\.0") as caught:
         CatVTONEngine.load(tmp_path / "base", tmp_path / "vae", tmp_path / "attention.safetensors")
     assert caught.value.code == "weights_missing"
     assert str(tmp_path / "attention.safetensors") in caught.value.message

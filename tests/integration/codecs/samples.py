@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-__all__ = ("encode_with_pillow", "gradient", "png_header_only")
+__all__ = ("encode_with_pillow", "gradient", "jpeg_header_only", "png_header_only")
 
 
 def gradient(width: int = 64, height: int = 48) -> np.ndarray:
@@ -42,3 +42,17 @@ def png_header_only(width: int, height: int) -> bytes:
         + chunk(b"IDAT", zlib.compress(b"\x00" * 1024))
         + chunk(b"IEND", b"")
     )
+
+
+def jpeg_header_only(width: int, height: int) -> bytes:
+    """A tiny JPEG whose frame header (SOF0) declares ``width`` x ``height``; no real scan data follows."""
+    components = b"".join(bytes([index, 0x11, 0]) for index in (1, 2, 3))
+    frame = struct.pack(">BHHB", 8, height, width, 3) + components
+    scan = bytes([3]) + b"".join(bytes([index, 0]) for index in (1, 2, 3)) + b"\x00\x3f\x00"
+    return (
+        b"\xff\xd8"
+        + b"\xff\xc0" + struct.pack(">H", len(frame) + 2) + frame
+        + b"\xff\xda" + struct.pack(">H", len(scan) + 2) + scan
+        + b"\x00" * 64
+        + b"\xff\xd9"
+    )  # fmt: skip

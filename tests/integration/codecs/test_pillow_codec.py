@@ -5,12 +5,13 @@ from __future__ import annotations
 import io
 import threading
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 from PIL import Image, ImageCms, ImageFile
 
-from tests.integration.codecs.samples import encode_with_pillow, gradient, png_header_only
+from tests.integration.codecs.samples import encode_with_pillow, gradient, jpeg_header_only, png_header_only
 from vtryon.adapters.codecs import PillowImageCodec
 from vtryon.domain.errors import InvalidInput, TooLarge, UnsupportedMedia
 from vtryon.ports.codec import ImageCodec, ImageInfo
@@ -86,8 +87,11 @@ def test_a_jpeg_signature_on_garbage_is_a_corrupt_image(codec: ImageCodec) -> No
 # -- limits ------------------------------------------------------------------------------------------
 
 
-def test_a_decompression_bomb_is_rejected_from_its_header(codec: ImageCodec) -> None:
-    bomb = png_header_only(30_000, 30_000)
+@pytest.mark.parametrize("make_header", [png_header_only, jpeg_header_only], ids=["png", "jpeg"])
+def test_a_decompression_bomb_is_rejected_from_its_header(
+    codec: ImageCodec, make_header: Callable[[int, int], bytes]
+) -> None:
+    bomb = make_header(30_000, 30_000)
     assert len(bomb) < 200
     started = time.perf_counter()
     with pytest.raises(TooLarge) as caught:

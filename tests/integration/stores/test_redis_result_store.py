@@ -54,9 +54,3 @@ def test_an_unreachable_redis_makes_the_result_store_not_ready() -> None:
             assert caught.value.code == "store_unavailable"
     finally:
         store.close()
-
-
-def test_ping_answers_when_redis_is_up(redis_clean: str) -> None:
-    store = RedisResultStore(redis_clean)
-    store.ping()  # raises NotReady otherwise
-    store.close()

@@ -164,3 +164,10 @@ def test_captured_result_accepts_confidence_from_zero_to_one(confidence: float) 
 def test_captured_result_rejects_confidence_outside_zero_to_one(confidence: float) -> None:
     with pytest.raises(InvalidInput, match="confidence"):
         captured(confidence)
+
+
+def test_a_session_may_be_opened_with_a_shorter_lifetime() -> None:
+    session = explore(ttl=5 * MINUTE)
+    assert session.expires_at == T0 + 5 * MINUTE
+    assert session.mode is SessionMode.EXPLORE
+    assert session.post_id == 123

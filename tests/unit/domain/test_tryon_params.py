@@ -8,7 +8,7 @@ import msgspec
 import pytest
 
 from vtryon.domain.errors import InvalidInput
-from vtryon.domain.tryon import MAX_SEED, ClothType, JobState, TryOnParams
+from vtryon.domain.tryon import MAX_SEED, ClothType, JobState, TryOnParams, TryOnRequest
 
 
 def test_defaults_match_what_mobile_clients_get_today() -> None:
@@ -122,3 +122,9 @@ def test_cloth_types_have_the_wire_names_clients_send() -> None:
 
 def test_only_done_failed_and_cancelled_jobs_are_finished() -> None:
     assert {s for s in JobState if s.finished} == {JobState.DONE, JobState.FAILED, JobState.CANCELLED}
+
+
+def test_a_request_without_params_uses_the_defaults_and_no_mask() -> None:
+    request = TryOnRequest(person="person-array", cloth="cloth-array")
+    assert request.params == TryOnParams()
+    assert request.mask is None

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from diffusers.models.unets.unet_2d_condition import UNet2DConditionModel
 from diffusers.models.attention_processor import Attention, AttnProcessor2_0
+from diffusers.models.unets.unet_2d_condition import UNet2DConditionModel
 from safetensors import SafetensorError, safe_open
 
 from vtryon.domain.errors import NotReady

@@ -127,7 +127,7 @@ class CatVTONEngine:
             # Out of the except block, so the traceback (and the tensors its frames hold) is gone.
             _release_memory()
             raise OutOfMemory(
-                f"out of accelerator memory at {params.width}x{params.height}; try a smaller size or fewer jobs"
+                f"out of accelerator memory at {params.width}x{params.height}; try a smaller size"
             )
 
     def _run(

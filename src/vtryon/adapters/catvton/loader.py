@@ -59,7 +59,7 @@ _DTYPES = {
 
 
 def resolve_device(device: str) -> torch.device:
-    """``auto`` is CUDA when present, else CPU; an explicit device that is absent is an error, not a fallback."""
+    """``auto`` is CUDA when present, else CPU; an absent explicit device is an error, not a fallback."""
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:

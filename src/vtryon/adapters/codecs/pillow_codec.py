@@ -17,7 +17,7 @@ import struct
 from typing import Final
 
 import numpy as np
-from PIL import ExifTags, ImageOps
+from PIL import ExifTags, ImageOps, features
 from PIL import Image as PILImage
 
 from vtryon.adapters.codecs.sniff import sniff_format
@@ -44,6 +44,8 @@ _UNREADABLE: Final = (
     TypeError,
     Warning,
 )
+# Pillow builds without libwebp exist; then WebP is refused cleanly instead of failing inside Pillow.
+_HAS_WEBP: Final = bool(features.check_module("webp"))
 _BOMB: Final = (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning)
 _ALPHA_MODES: Final = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 _WIDE_GREY_MODES: Final = frozenset({"I", "I;16", "I;16L", "I;16B", "I;16N"})
@@ -130,6 +132,8 @@ class PillowImageCodec:
             raise InvalidInput(
                 f"cannot encode to {format!r}; use jpeg, png or webp", code="unsupported_format"
             )
+        if format == "webp" and not _HAS_WEBP:
+            raise InvalidInput("this installation's Pillow cannot write WebP", code="unsupported_format")
         if not 1 <= quality <= 100:
             raise InvalidInput(f"quality must be 1-100, got {quality}", code="invalid_quality")
         _check_array(image)
@@ -185,6 +189,8 @@ def _require_format(data: bytes) -> Format:
     fmt = sniff_format(data)
     if fmt is None:
         raise UnsupportedMedia("not a JPEG, PNG or WebP image", code="unsupported_media_type")
+    if fmt == "webp" and not _HAS_WEBP:
+        raise UnsupportedMedia("this installation's Pillow cannot read WebP", code="unsupported_media_type")
     return fmt
 
 

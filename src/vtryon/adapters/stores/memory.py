@@ -84,7 +84,8 @@ class InMemorySessionStore:
         """The owner's sessions that are still kept (expired ones included), oldest first."""
         with self._lock:
             now = self._clock()
-            kept = [k for sid in list(self._by_owner.get(owner, ())) if (k := self._live(sid, now))]
+            found = (self._live(sid, now) for sid in list(self._by_owner.get(owner, ())))
+            kept = [k for k in found if k is not None]
         kept.sort(key=lambda k: k.created_at)
         sessions = (unpack_session(k.payload, where=f"memory:{owner}") for k in kept)
         return [s for s in sessions if s is not None]

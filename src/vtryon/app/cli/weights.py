@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     pull_parser = actions.add_parser(
         "pull",
         help="download the UNet, scheduler, VAE and CatVTON attention files with huggingface_hub",
-        description=f"Downloads exactly the files inference needs and verifies them. {weights.LICENCE_NOTICE}",
+        description=f"Downloads the files inference needs and verifies them. {weights.LICENCE_NOTICE}",
     )
     pull_parser.add_argument("--dest", type=Path, default=Path("weights"), help="folder to put them in")
     pull_parser.set_defaults(func=pull)

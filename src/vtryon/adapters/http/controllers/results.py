@@ -46,7 +46,8 @@ class ResultController(Controller):
 
     @get("/", operation_id="listResults", summary="The caller's captured results, newest first")
     async def list_results(self, services: ServicesDep, principal: Principal) -> ResultList:
-        return ResultList(success=True, results=[ResultView.of(r) for r in services.results.list_for(principal)])
+        results = services.results.list_for(principal)
+        return ResultList(success=True, results=[ResultView.of(r) for r in results])
 
     @get("/{result_id:str}/image", operation_id="getResultImage", summary="A captured image (JPEG)")
     async def image(

@@ -1,0 +1,209 @@
+"""CatVTON engine costs on CPU: everything outside the UNet per request, and one real-size UNet step.
+
+1. Per request with tiny random weights (``tests/support/tiny_catvton.py``) at the default 768x1024 output:
+   preprocess (letterbox person, mask, garment), VAE encode/decode (tiny: only the call overhead), post-
+   process (un-letterbox, resize back, optional repaint). Real photos from ../shared/data when present.
+2. Real SD-1.5 sizes, random weights, CPU fp32, 512x384 output (latent 64x48 per half, 128x48 stacked):
+   one UNet step at batch 1 (guidance off) and batch 2 (guidance on, one batched call), and the
+   sd-vae-ft-mse-sized VAE encoding person + garment and decoding the person half.
+
+Run: ``python bench/bench_catvton.py [--threads N] [--requests N] [--repeats N]``; prints a table and writes
+``bench/results/bench_catvton.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image as PILImage
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from diffusers import AutoencoderKL, UNet2DConditionModel  # noqa: E402
+from tests.support.tiny_catvton import write_tiny_catvton  # noqa: E402
+
+from vtryon.adapters.catvton.attention import install_catvton_processors  # noqa: E402
+from vtryon.adapters.catvton.engine import CatVTONEngine  # noqa: E402
+from vtryon.domain.tryon import TryOnParams  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data" / "tryon"
+RESULTS = ROOT / "bench" / "results" / "bench_catvton.json"
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"median_ms": statistics.median(ordered), "p95_ms": p95, "n": len(ordered)}
+
+
+def torso_mask(height: int, width: int) -> np.ndarray:
+    """A rectangle: the masker is benched on its own."""
+    mask = np.zeros((height, width), np.uint8)
+    mask[height // 5 : height * 3 // 5, width // 5 : width * 4 // 5] = 255
+    return mask
+
+
+def scenarios() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """CatVTON demo photos when ../shared has them (already 768x1024) and a phone-sized photo (padded)."""
+    rng = np.random.default_rng(0)
+    found: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    person_file, garment_file = (
+        SHARED / "person" / "woman_1.jpg",
+        SHARED / "garment" / "upper" / "upper_2.jpg",
+    )
+    if person_file.is_file() and garment_file.is_file():
+        found["demo photo 768x1024, garment 1000x1334"] = (
+            np.asarray(PILImage.open(person_file).convert("RGB")),
+            np.asarray(PILImage.open(garment_file).convert("RGB")),
+        )
+    found["phone photo 2016x1512 (landscape), garment 1000x1334"] = (
+        rng.integers(0, 256, (1512, 2016, 3), dtype=np.uint8),
+        rng.integers(0, 256, (1334, 1000, 3), dtype=np.uint8),
+    )
+    return found
+
+
+def bench_request(requests: int) -> dict[str, Any]:
+    params = TryOnParams(num_inference_steps=10, guidance_scale=2.5, seed=1)
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        tiny = write_tiny_catvton(Path(folder))
+        engine = CatVTONEngine.load(tiny.base, tiny.vae, tiny.attention, device="cpu")
+        for name, (person, cloth) in scenarios().items():
+            mask = torso_mask(*person.shape[:2])
+            for repaint in (False, True):
+                engine.repaint = repaint
+                engine.generate_timed(person, cloth, mask, params)  # warm-up
+                phases: dict[str, list[float]] = {}
+                for _ in range(requests):
+                    _, timings = engine.generate_timed(person, cloth, mask, params)
+                    for phase, value in timings.items():
+                        phases.setdefault(phase, []).append(value)
+                outside = [sum(v[i] for k, v in phases.items() if k != "unet") for i in range(requests)]
+                out[f"{name}{', repaint' if repaint else ''}"] = {
+                    **{phase: summary(values) for phase, values in phases.items()},
+                    "outside_unet": summary(outside),
+                }
+    return out
+
+
+def timed(call: Callable[[], Any], repeats: int) -> dict[str, float]:
+    call()  # warm-up: first calls allocate and pick kernels
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return summary(samples)
+
+
+def bench_real_sizes(repeats: int) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    torch.manual_seed(0)
+    with torch.inference_mode():
+        results.update(bench_unet(repeats))
+        results.update(bench_vae(repeats))
+    return results
+
+
+def bench_unet(repeats: int) -> dict[str, Any]:
+    """SD-1.5's UNet (its config is diffusers' default) with the inpainting input and CatVTON processors."""
+    unet = UNet2DConditionModel(in_channels=9, out_channels=4, cross_attention_dim=768).eval()
+    install_catvton_processors(unet)
+    latent = (128, 48)  # 512x384 output: 64x48 latent per half, person over garment
+    timestep = torch.tensor(500)
+    results: dict[str, Any] = {"unet_parameters_m": sum(p.numel() for p in unet.parameters()) / 1e6}
+    for batch in (1, 2):
+        sample = torch.randn(batch, 9, *latent)
+
+        def step(sample: torch.Tensor = sample) -> None:
+            unet(sample, timestep, None, return_dict=False)
+
+        results[f"unet_step_batch{batch}"] = timed(step, repeats)
+    return results
+
+
+def bench_vae(repeats: int) -> dict[str, Any]:
+    """sd-vae-ft-mse's architecture: encode person + garment (one batch), decode the person half."""
+    vae = AutoencoderKL(
+        down_block_types=("DownEncoderBlock2D",) * 4,
+        up_block_types=("UpDecoderBlock2D",) * 4,
+        block_out_channels=(128, 256, 512, 512),
+        layers_per_block=2,
+        latent_channels=4,
+        sample_size=256,
+    ).eval()
+    pixels = torch.randn(2, 3, 512, 384)
+    latents = torch.randn(1, 4, 64, 48)
+
+    def encode() -> None:
+        vae.encode(pixels).latent_dist.mode()
+
+    def decode() -> None:
+        vae.decode(latents)
+
+    return {
+        "vae_encode_person_and_garment": timed(encode, repeats),
+        "vae_decode_person": timed(decode, repeats),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    parser.add_argument("--requests", type=int, default=20, help="timed requests with tiny weights")
+    parser.add_argument("--repeats", type=int, default=3, help="timed real-size UNet/VAE calls each")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+
+    report: dict[str, Any] = {
+        "machine": {
+            "cpu": platform.processor() or platform.machine(),
+            "torch": torch.__version__,
+            "threads": args.threads,
+        },
+        "command": "python bench/bench_catvton.py " + " ".join(sys.argv[1:]),
+        "request_tiny_weights_768x1024": bench_request(args.requests),
+        "real_sizes_cpu_fp32_512x384": bench_real_sizes(args.repeats),
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2))
+
+    print(f"CatVTON on CPU, torch {torch.__version__}, {args.threads} thread(s)")
+    print("\nPer request outside the UNet, tiny weights, 768x1024 output (median ms / p95 ms)")
+    phases = ("preprocess", "vae_encode", "vae_decode", "postprocess", "outside_unet")
+    print(f"{'scenario':<64}" + "".join(f"{phase:>18}" for phase in phases))
+    for name, row in report["request_tiny_weights_768x1024"].items():
+        cells = "".join(f"{row[p]['median_ms']:>10.1f} /{row[p]['p95_ms']:>6.1f}" for p in phases)
+        print(f"{name:<64}{cells}")
+    real = report["real_sizes_cpu_fp32_512x384"]
+    print(f"\nReal SD-1.5 sizes ({real['unet_parameters_m']:.0f} M UNet params), random weights, 512x384")
+    print(f"{'call':<34}{'median ms':>12}{'p95 ms':>10}")
+    for name in (
+        "unet_step_batch1",
+        "unet_step_batch2",
+        "vae_encode_person_and_garment",
+        "vae_decode_person",
+    ):
+        print(f"{name:<34}{real[name]['median_ms']:>12.0f}{real[name]['p95_ms']:>10.0f}")
+    two_calls = 2 * real["unet_step_batch1"]["median_ms"]
+    print(f"{'guidance as 2 separate calls (2x b1)':<34}{two_calls:>12.0f}")
+    print(f"\nwrote {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
