@@ -45,15 +45,25 @@ def _raw_pillow_decode(data: bytes) -> np.ndarray:
         return np.asarray(im)
 
 
-def _time(call: Callable[[], object], repeat: int, warmup: int = 10) -> dict[str, float]:
-    for _ in range(warmup):
-        call()
-    samples = []
+def _time_interleaved(
+    calls: dict[str, Callable[[], object]], repeat: int, warmup: int = 10
+) -> dict[str, dict[str, float]]:
+    """Time every call once per round, round after round, so a load spike on a shared machine hits all
+    rows alike instead of spoiling one of them."""
+    for call in calls.values():
+        for _ in range(warmup):
+            call()
+    samples: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(repeat):
-        started = time.perf_counter_ns()
-        call()
-        samples.append((time.perf_counter_ns() - started) / 1e6)
-    samples.sort()
+        for name, call in calls.items():
+            started = time.perf_counter_ns()
+            call()
+            samples[name].append((time.perf_counter_ns() - started) / 1e6)
+    return {name: _summary(values) for name, values in samples.items()}
+
+
+def _summary(samples: list[float]) -> dict[str, float]:
+    samples = sorted(samples)
     return {
         "median_ms": statistics.median(samples),
         "p95_ms": samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))],
@@ -87,11 +97,12 @@ def main() -> None:
             len(pillow_default.encode(frame, "webp", quality=_QUALITY)),
         ),
     }
+    timings = _time_interleaved({name: call for name, (call, _) in cases.items()}, args.repeat)
     results = {}
-    print(f"Pillow codec, {_SIZE[0]}x{_SIZE[1]} photo, {args.repeat} runs each (after 10 warm-up runs)")
+    print(f"Pillow codec, {_SIZE[0]}x{_SIZE[1]} photo, {args.repeat} interleaved runs each (after warm-up)")
     print(f"{'operation':<28}{'median ms':>11}{'p95 ms':>9}{'bytes':>9}")
-    for name, (call, size) in cases.items():
-        timing = _time(call, args.repeat)
+    for name, (_, size) in cases.items():
+        timing = timings[name]
         results[name] = {**timing, "bytes": size}
         print(f"{name:<28}{timing['median_ms']:>11.2f}{timing['p95_ms']:>9.2f}{size:>9}")
 

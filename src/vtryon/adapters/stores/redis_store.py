@@ -23,6 +23,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import redis
 from redis.backoff import ExponentialBackoff
@@ -103,11 +104,12 @@ def _bytes(value: object) -> bytes:
 
 
 def _redact(url: str) -> str:
-    """The URL without its password, fit for error messages and logs."""
-    scheme, sep, rest = url.partition("://")
-    if "@" not in rest:
-        return url
-    return f"{scheme}{sep}***@{rest.rsplit('@', 1)[1]}"
+    """The URL without credentials (user info, or a ``password=`` query), fit for errors and logs."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    netloc = f"***@{host}" if "@" in parts.netloc else host
+    query = "?***" if parts.query else ""
+    return f"{parts.scheme}://{netloc}{parts.path}{query}"
 
 
 class RedisSessionStore:
