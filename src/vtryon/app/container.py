@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -43,14 +44,15 @@ def _codec(settings: Settings) -> ImageCodec:
     return PillowImageCodec(max_pixels=settings.max_image_pixels)
 
 
-def _session_store(settings: Settings) -> SessionStore:
+def _session_store(settings: Settings, clock: Callable[[], float]) -> SessionStore:
+    """Redis when a URL is set (sessions shared by several processes), else in memory."""
     if settings.redis_url:
         from vtryon.adapters.stores.redis_store import RedisSessionStore
 
-        return RedisSessionStore(settings.redis_url)
+        return RedisSessionStore(settings.redis_url, clock=clock)
     from vtryon.adapters.stores.memory import InMemorySessionStore
 
-    return InMemorySessionStore()
+    return InMemorySessionStore(clock=clock)
 
 
 def _result_store(settings: Settings) -> ResultStore:
@@ -159,7 +161,7 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Object(time.time)
 
     codec = providers.Singleton(_codec, settings)
-    session_store = providers.Singleton(_session_store, settings)
+    session_store = providers.Singleton(_session_store, settings, clock)
     result_store = providers.Singleton(_result_store, settings)
     catalog = providers.Singleton(_catalog, settings)
     masker = providers.Singleton(_masker)

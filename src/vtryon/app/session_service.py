@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 from vtryon.domain.errors import InvalidInput, NotFound
@@ -117,7 +118,12 @@ class SessionService:
         session = self._store.get(session_id)
         if session is None:
             return
-        total = session.stats
+        self._fold(session.stats, stats)
+        with contextlib.suppress(NotFound):  # purged meanwhile: nothing left to count into
+            self._store.update(session)
+
+    @staticmethod
+    def _fold(total: SessionStats, stats: SessionStats) -> None:
         processed = total.frames_processed + stats.frames_processed
         if processed:
             total.mean_latency_ms = (
@@ -129,8 +135,7 @@ class SessionService:
         total.frames_dropped += stats.frames_dropped
         total.frames_rejected += stats.frames_rejected
         total.last_latency_ms = stats.last_latency_ms or total.last_latency_ms
-        self._store.update(session)
 
     def _reencode(self, data: bytes) -> bytes:
         image = self._codec.decode(data, max_pixels=self._max_pixels)
-        return self._codec.encode(image, "png")
+        return self._codec.encode(image, "jpeg", quality=95)

@@ -57,7 +57,7 @@ def test_upload_session_keeps_a_clean_reference_picture(client: httpx.Client, st
     assert response.status_code == 201, response.text
     session = stack.container.session_store().get(response.json()["session_id"])
     assert session is not None and session.reference_image is not None
-    assert session.reference_image.startswith(b"\x89PNG")  # re-encoded: no metadata survives
+    assert session.reference_image.startswith(b"\xff\xd8")  # re-encoded: no metadata survives
 
 
 def test_bad_session_requests_are_4xx(client: httpx.Client) -> None:
@@ -207,3 +207,15 @@ def test_cors_allows_only_the_configured_origins(keyed: httpx.Client) -> None:
         preflight("https://app.example").headers.get("access-control-allow-origin") == "https://app.example"
     )
     assert "access-control-allow-origin" not in preflight("https://evil.example").headers
+
+
+def test_sessions_live_in_redis_when_configured(tmp_path: Path, redis_url: str) -> None:
+    stack = make_stack(tmp_path, redis_url=redis_url)
+    with serving(stack.app()) as url, httpx.Client(base_url=url) as client:
+        session_id = explore(client)["session_id"]
+        assert client.get(f"/api/try-on/sessions/{session_id}/").json()["session"]["post_id"] == 1
+        assert client.post(f"/api/try-on/sessions/{session_id}/extend/").status_code == 200
+    # a second server process sharing the same Redis sees the session
+    other = make_stack(tmp_path / "other", redis_url=redis_url)
+    with serving(other.app()) as url, httpx.Client(base_url=url) as client:
+        assert client.get(f"/api/try-on/sessions/{session_id}/").status_code == 200
