@@ -22,8 +22,21 @@ def garment_photo() -> bytes:
     from PIL import ImageDraw
 
     draw = ImageDraw.Draw(image)
-    draw.polygon([(120, 60), (264, 60), (350, 140), (300, 190), (280, 170), (280, 470), (104, 470), (104, 170),
-                  (84, 190), (34, 140)], fill=(200, 30, 40))
+    draw.polygon(
+        [
+            (120, 60),
+            (264, 60),
+            (350, 140),
+            (300, 190),
+            (280, 170),
+            (280, 470),
+            (104, 470),
+            (104, 170),
+            (84, 190),
+            (34, 140),
+        ],
+        fill=(200, 30, 40),
+    )
     buf = io.BytesIO()
     image.save(buf, "JPEG", quality=92)
     return buf.getvalue()
@@ -36,8 +49,10 @@ def test_mobile_try_on_with_the_preview_engine(tmp_path: Path) -> None:
         person = (DATA / "astronaut.png").read_bytes()
         response = client.post(
             "/api/try-on",
-            files={"person_image": ("person.png", person, "image/png"),
-                   "cloth_image": ("cloth.jpg", garment_photo(), "image/jpeg")},
+            files={
+                "person_image": ("person.png", person, "image/png"),
+                "cloth_image": ("cloth.jpg", garment_photo(), "image/jpeg"),
+            },
             data={"cloth_type": "upper", "num_inference_steps": "20", "guidance_scale": "2.5", "seed": "42"},
         )
         assert response.status_code == 200, response.text
@@ -49,7 +64,11 @@ def test_mobile_try_on_with_the_preview_engine(tmp_path: Path) -> None:
 
 
 def test_refuses_to_listen_beyond_loopback_without_keys() -> None:
-    result = subprocess.run([sys.executable, "-m", "vtryon", "serve", "--host", "0.0.0.0"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "vtryon", "serve", "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "--allow-remote" in result.stderr and "API keys" in result.stderr
