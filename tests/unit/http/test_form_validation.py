@@ -29,7 +29,7 @@ def test_any_text_gives_params_or_invalid_input(
         params = form(
             cloth_type=cloth_type, num_inference_steps=steps, guidance_scale=guidance, seed=seed
         ).params()
-    except InvalidInput as exc:  # noqa: PT017 - either outcome is fine; the code must be stable
+    except InvalidInput as exc:
         assert exc.code == "invalid_parameter"
     else:
         assert isinstance(params, TryOnParams)
