@@ -25,15 +25,15 @@ def form(**fields: str | None) -> TryOnForm:
 def test_any_text_gives_params_or_invalid_input(
     cloth_type: str | None, steps: str | None, guidance: str | None, seed: str | None
 ) -> None:
+    submitted = form(cloth_type=cloth_type, num_inference_steps=steps, guidance_scale=guidance, seed=seed)
     try:
-        params = form(
-            cloth_type=cloth_type, num_inference_steps=steps, guidance_scale=guidance, seed=seed
-        ).params()
-    except InvalidInput as exc:
-        assert exc.code == "invalid_parameter"
+        params = submitted.params()
+    except InvalidInput as exc:  # either outcome is fine; the code must be stable
+        error_code = exc.code
     else:
-        assert isinstance(params, TryOnParams)
+        error_code = None
         assert 10 <= params.num_inference_steps <= 100 and 0 <= params.guidance_scale <= 7.5
+    assert error_code in (None, "invalid_parameter")
 
 
 @given(steps=st.integers(10, 100), guidance=st.floats(0, 7.5), seed=st.integers(-1, 2**32 - 1))
