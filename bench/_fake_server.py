@@ -6,15 +6,44 @@ test suite's fake engine, masker, renderers and catalogue, so the figures are th
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.stack import make_stack  # noqa: E402
+from tests.support.server import free_port
+from tests.support.stack import make_stack
+
+
+@contextmanager
+def fake_server(engine_seconds: float = 0.0) -> Iterator[str]:
+    """Run this module as a separate server process; yield its base URL once /health answers 200."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, __file__, str(port), str(engine_seconds)])
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(base + "/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit("server did not start")
+            time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 def main() -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -26,9 +25,8 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import report, summary  # noqa: E402
-
-from tests.support.server import free_port  # noqa: E402
+from _common import report, summary
+from _fake_server import fake_server
 
 
 def photo_like(seed: int, target_kb: int = 150) -> bytes:
@@ -54,7 +52,9 @@ async def run(base: str, requests: int, concurrency: int) -> tuple[list[float], 
     limit = asyncio.Semaphore(concurrency)
     async with httpx.AsyncClient(base_url=base, timeout=60) as client:
         for _ in range(5):  # warm up
-            (await client.post("/api/try-on", files=files, data={"num_inference_steps": "10"})).raise_for_status()
+            (
+                await client.post("/api/try-on", files=files, data={"num_inference_steps": "10"})
+            ).raise_for_status()
 
         async def one() -> None:
             async with limit:
@@ -76,33 +76,24 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--engine-ms", type=float, default=100.0)
     args = parser.parse_args()
-    port = free_port()
-    server = subprocess.Popen([sys.executable, str(Path(__file__).parent / "_fake_server.py"), str(port),
-                               str(args.engine_ms / 1000)])
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base + "/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("server did not start")
-            time.sleep(0.1)
+    with fake_server(args.engine_ms / 1000) as base:
         latencies, outside = asyncio.run(run(base, args.requests, args.concurrency))
-    finally:
-        server.terminate()
-        server.wait(10)
     sizes = (len(photo_like(1)) // 1024, len(photo_like(2)) // 1024)
     rows = [
         {"metric": "request latency (ms)", **summary(latencies)},
         {"metric": "overhead: outside engine and queue (ms)", **summary(outside)},
     ]
-    report("bench_server", rows, {"requests": args.requests, "concurrency": args.concurrency,
-                                  "engine_ms": args.engine_ms,
-                                  "jpeg_kb": sizes, "target_p95_outside_ms": 20})
+    report(
+        "bench_server",
+        rows,
+        {
+            "requests": args.requests,
+            "concurrency": args.concurrency,
+            "engine_ms": args.engine_ms,
+            "jpeg_kb": sizes,
+            "target_p95_outside_ms": 20,
+        },
+    )
 
 
 if __name__ == "__main__":

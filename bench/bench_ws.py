@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,10 +24,9 @@ from websockets.sync.client import connect
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import report, summary  # noqa: E402
-
-from tests.support.server import free_port  # noqa: E402
-from vtryon.domain import protocol as p  # noqa: E402
+from _common import report, summary
+from _fake_server import fake_server
+from vtryon.domain import protocol as p
 
 
 def camera_frame() -> bytes:
@@ -45,29 +43,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--frames", type=int, default=500)
     args = parser.parse_args()
-    port = free_port()
-    server = subprocess.Popen([sys.executable, str(Path(__file__).parent / "_fake_server.py"), str(port)])
     jpeg = camera_frame()
     round_trips: list[float] = []
     server_ms: list[float] = []
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base + "/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("server did not start")
-            time.sleep(0.1)
+    with fake_server() as base:
         session = httpx.post(base + "/api/try-on/sessions/", json={"mode": "explore", "post_id": 1}).json()
-        with connect(f"ws://127.0.0.1:{port}/ws/tryon/{session['session_id']}/", max_size=None) as ws:
+        ws_base = base.replace("http://", "ws://")
+        with connect(f"{ws_base}/ws/tryon/{session['session_id']}/", max_size=None) as ws:
             assert json.loads(ws.recv())["type"] == "ready"
             for n in range(1, args.frames + 21):
-                message = p.encode_frame(p.FrameHeader(frame_number=n, timestamp=n, image_size=len(jpeg),
-                                                       format="jpeg"), jpeg)
+                message = p.encode_frame(
+                    p.FrameHeader(frame_number=n, timestamp=n, image_size=len(jpeg), format="jpeg"), jpeg
+                )
                 started = time.perf_counter()
                 ws.send(message)
                 while True:
@@ -79,9 +66,6 @@ def main() -> None:
                 if n > 20:  # warm-up frames are not counted
                     round_trips.append(elapsed)
                     server_ms.append(header.processing_ms)
-    finally:
-        server.terminate()
-        server.wait(10)
     rows = [
         {"metric": "round trip (ms)", **summary(round_trips)},
         {"metric": "server processing (ms)", **summary(server_ms)},

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import base64
 import io
-import struct
 import threading
 import time
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import numpy as np
 from PIL import Image
 
 from tests.fakes import oom
+from tests.integration.codecs.samples import png_header_only
 from tests.support.images import decode, encoded
 from tests.support.server import serving
 from tests.support.stack import Stack, make_stack
@@ -114,22 +113,9 @@ def test_non_images_and_other_formats_are_415(client: httpx.Client) -> None:
         assert error_code(response) == "unsupported_media_type"
 
 
-def _png_declaring(width: int, height: int) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
-        + chunk(b"IEND", b"")
-    )
-
-
 def test_decompression_bomb_is_rejected_from_the_header(client: httpx.Client, stack: Stack) -> None:
     started = time.perf_counter()
-    response = client.post("/api/try-on", files=files(person=_png_declaring(30000, 30000)))
+    response = client.post("/api/try-on", files=files(person=png_header_only(30000, 30000)))
     elapsed = time.perf_counter() - started
     assert response.status_code == 413
     assert error_code(response) == "image_too_large"

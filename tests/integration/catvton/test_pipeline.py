@@ -12,6 +12,7 @@ from diffusers import DDIMScheduler, DPMSolverMultistepScheduler
 
 from tests.support.tiny_catvton import TinyCatVTON
 from vtryon.adapters.catvton.engine import CatVTONEngine
+from vtryon.adapters.catvton.loader import SCHEDULERS
 from vtryon.adapters.catvton.pipeline import CatVTONPipeline
 from vtryon.domain.errors import InvalidInput
 
@@ -119,6 +120,23 @@ def test_dpm_solver_is_selectable_by_name(tiny: TinyCatVTON) -> None:
     assert engine.pipeline.scheduler.config.algorithm_type == "dpmsolver++"
     out = engine.pipeline(*inputs(), num_inference_steps=3, height=H, width=W)
     assert out.images.shape == (1, H, W, 3)
+
+
+@pytest.mark.parametrize("name", sorted(SCHEDULERS))
+def test_every_offered_scheduler_loads_from_the_base_config_and_runs(tiny: TinyCatVTON, name: str) -> None:
+    pipeline = CatVTONPipeline.from_pretrained(
+        tiny.base, tiny.vae, tiny.attention, device="cpu", scheduler=name
+    )
+    generator = torch.Generator().manual_seed(0)
+    out = pipeline(*inputs(), num_inference_steps=3, height=H, width=W, generator=generator)
+    assert isinstance(pipeline.scheduler, SCHEDULERS[name][0])
+    assert out.images.shape == (1, H, W, 3)
+
+
+def test_compile_flag_wraps_the_unet(tiny: TinyCatVTON) -> None:
+    engine = CatVTONEngine.load(tiny.base, tiny.vae, tiny.attention, device="cpu", compile=True)
+    assert type(engine.pipeline.unet).__name__ == "OptimizedModule"
+    assert engine.pipeline.device == torch.device("cpu")
 
 
 def test_unknown_scheduler_names_the_choices(tiny: TinyCatVTON) -> None:
