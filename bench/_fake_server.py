@@ -1,8 +1,8 @@
 """A vtryon server with fakes at the model ports, for the server-overhead benchmarks.
 
 Run as ``python bench/_fake_server.py PORT [ENGINE_SECONDS]``: the real HTTP driver, services, queue, stores
-and codec, with the
-test suite's fake engine, masker, renderers and catalogue, so the figures are the server's own costs.
+and codec, with the test suite's fake engine, masker, renderers and catalogue, so the figures are the server's
+own costs.
 """
 
 from __future__ import annotations
