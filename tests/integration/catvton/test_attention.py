@@ -70,3 +70,21 @@ def test_a_file_that_is_not_safetensors_is_refused(tiny: TinyCatVTON, tmp_path: 
 def test_attention_may_be_given_as_its_folder(tiny: TinyCatVTON) -> None:
     engine = CatVTONEngine.load(tiny.base, tiny.vae, tiny.attention.parent, device="cpu")
     assert engine.name == "catvton"
+
+
+def test_loading_matches_upstreams_accelerate_load(engine: CatVTONEngine, tiny: TinyCatVTON) -> None:
+    """Upstream loads its attn1 module list with ``accelerate.load_checkpoint_in_model``; the same here.
+
+    The file's values differ from the UNet's own attn1 weights, so a silent non-load would show.
+    """
+    accelerate = pytest.importorskip("accelerate")
+    from diffusers import UNet2DConditionModel
+
+    from vtryon.adapters.catvton.attention import install_catvton_processors, self_attention_modules
+
+    unet = UNet2DConditionModel.from_pretrained(str(tiny.base), subfolder="unet", local_files_only=True)
+    install_catvton_processors(unet)
+    accelerate.load_checkpoint_in_model(self_attention_modules(unet), str(tiny.attention.parent))
+    ours = engine.pipeline.unet.state_dict()
+    for key, value in unet.state_dict().items():
+        torch.testing.assert_close(ours[key], value, rtol=0, atol=0, msg=key)

@@ -59,6 +59,30 @@ def test_unet_sees_person_over_garment_and_nine_channels(engine: CatVTONEngine) 
     assert shapes == [(2, 9, 2 * H // factor, W // factor)] * 2
 
 
+def test_unet_input_is_noise_mask_and_masked_latents_with_an_unconditional_branch(
+    engine: CatVTONEngine,
+) -> None:
+    seen: list[torch.Tensor] = []
+
+    def record(module: torch.nn.Module, args: tuple[Any, ...]) -> None:
+        seen.append(args[0].clone())
+
+    handle = engine.pipeline.unet.register_forward_pre_hook(record)
+    try:
+        engine.pipeline(*inputs(), num_inference_steps=1, height=H, width=W, guidance_scale=2.5)
+    finally:
+        handle.remove()
+    (x,) = seen
+    half = x.shape[-2] // 2
+    noise, mask, masked = x[:, :4], x[:, 4], x[:, 5:]
+    torch.testing.assert_close(noise[0], noise[1])  # both branches denoise the same latent
+    assert (mask[:, half:] == 0).all()  # the garment half is never repainted
+    assert set(mask[:, :half].unique().tolist()) == {0.0, 1.0}  # the person half carries the mask
+    torch.testing.assert_close(masked[0, :, :half], masked[1, :, :half])  # same masked person
+    assert (masked[0, :, half:] == 0).all()  # unconditional branch: garment latent zeroed
+    assert (masked[1, :, half:] != 0).any()  # conditional branch: the garment
+
+
 def test_output_is_the_person_half_only(engine: CatVTONEngine) -> None:
     out = engine.pipeline(*inputs(), num_inference_steps=2, height=H, width=W)
     assert out.images.shape == (1, H, W, 3)
@@ -133,6 +157,8 @@ def test_every_offered_scheduler_loads_from_the_base_config_and_runs(tiny: TinyC
     assert out.images.shape == (1, H, W, 3)
 
 
+# torch's own inductor import trips over its deprecated torch.jit.script_method (not our code).
+@pytest.mark.filterwarnings("ignore:`torch.jit.script_method` is deprecated:DeprecationWarning")
 def test_compile_flag_wraps_the_unet(tiny: TinyCatVTON) -> None:
     engine = CatVTONEngine.load(tiny.base, tiny.vae, tiny.attention, device="cpu", compile=True)
     assert type(engine.pipeline.unet).__name__ == "OptimizedModule"

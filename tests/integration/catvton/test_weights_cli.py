@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import pytest
 
 from tests.support.tiny_catvton import TinyCatVTON
-from vtryon.app.cli.weights import register
+from vtryon.app.cli import main
 
 
 def run(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="vtryon")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    code: int = args.func(args)
-    return code
+    return main(argv)
 
 
 def test_check_accepts_complete_weights(tiny: TinyCatVTON, capsys: pytest.CaptureFixture[str]) -> None:

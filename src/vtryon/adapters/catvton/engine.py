@@ -156,7 +156,8 @@ class CatVTONEngine:
             if should_stop is not None and should_stop():
                 pipe.interrupt = True
 
-        # A CPU generator draws the same numbers on every device, so a seed means one picture everywhere.
+        # A CPU generator draws the same noise on any device: a seed's picture differs across devices only
+        # by their arithmetic (dtype, kernels), not by their random number generators.
         generator = torch.Generator(device="cpu").manual_seed(params.seed)
         output = self.pipeline(
             person_in,

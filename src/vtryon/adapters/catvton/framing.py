@@ -74,15 +74,15 @@ def unfit(image: Array, box: Letterbox) -> Array:
     return _resize(np.ascontiguousarray(crop), box.source[1], box.source[0], PILImage.Resampling.LANCZOS)
 
 
-def feathered_weights(mask: Array) -> npt.NDArray[np.float32]:
+def feathered_weights(mask: Array, *, radius: int | None = None) -> npt.NDArray[np.float32]:
     """Blend weights in [0, 1]: 1 deep inside the mask, fading to 0 at its edge, exactly 0 outside.
 
     Upstream's evaluation script blurs the mask outwards (radius ~ height / 50), which also changes pixels
-    just outside it; we blur with the same radius but keep only the inside, so everything the mask keeps is
-    returned bit for bit.
+    just outside it; we blur with the same radius (``radius`` overrides it for a window of a larger mask)
+    but keep only the inside, so everything the mask keeps is returned bit for bit.
     """
     inside = mask >= 128
-    radius = max(1, mask.shape[0] // 50)
+    radius = max(1, mask.shape[0] // 50) if radius is None else radius
     blurred = np.asarray(
         PILImage.fromarray(np.where(inside, 255, 0).astype(np.uint8)).filter(ImageFilter.GaussianBlur(radius))
     )
@@ -90,7 +90,20 @@ def feathered_weights(mask: Array) -> npt.NDArray[np.float32]:
 
 
 def repaint(original: Array, generated: Array, mask: Array) -> Array:
-    """The original person outside the mask, the generated one inside, with a soft seam."""
-    weights = feathered_weights(mask)[..., None]
-    blended = original.astype(np.float32) * (1.0 - weights) + generated.astype(np.float32) * weights
-    return np.clip(np.rint(blended), 0, 255).astype(np.uint8)
+    """The original person outside the mask, the generated one inside, with a soft seam.
+
+    Only the mask's bounding box (plus the blur's reach) can change, so only that window is blended:
+    on a 3 MP photo with a torso mask this is several times cheaper than blending the whole frame.
+    """
+    rows, cols = np.nonzero(mask >= 128)
+    result = original.copy()
+    if rows.size == 0:
+        return result
+    reach = 4 * max(1, mask.shape[0] // 50)
+    top, bottom = max(0, rows.min() - reach), min(mask.shape[0], rows.max() + 1 + reach)
+    left, right = max(0, cols.min() - reach), min(mask.shape[1], cols.max() + 1 + reach)
+    window = (slice(top, bottom), slice(left, right))
+    weights = feathered_weights(mask[window], radius=max(1, mask.shape[0] // 50))[..., None]
+    blended = original[window].astype(np.float32) * (1.0 - weights) + generated[window] * weights
+    result[window] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
+    return result

@@ -1,7 +1,7 @@
 """``vtryon weights pull|check``: fetch CatVTON's weights where a network exists, or check local copies.
 
 Each handler takes the parsed arguments and returns the process exit code (0 ok, 1 missing or invalid),
-so ``main`` can do ``return args.func(args)``.
+set as the parser's ``handler``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from vtryon.adapters.catvton import weights
+from vtryon.app.settings import Settings
 from vtryon.domain.errors import NotReady
 
 __all__ = ("check", "pull", "register")
@@ -31,21 +32,29 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="download the UNet, scheduler, VAE and CatVTON attention files with huggingface_hub",
         description=f"Downloads the files inference needs and verifies them. {weights.LICENCE_NOTICE}",
     )
-    pull_parser.add_argument("--dest", type=Path, default=Path("weights"), help="folder to put them in")
-    pull_parser.set_defaults(func=pull)
-
-    check_parser = actions.add_parser("check", help="check local CatVTON weights and name what is missing")
-    check_parser.add_argument(
-        "--base", type=Path, required=True, help="SD-1.5 inpainting folder (unet/, scheduler/)"
+    pull_parser.add_argument(
+        "--dest",
+        type=Path,
+        default=Path(Settings.load().weights_dir),
+        help="folder to put them in (default: VTRYON_WEIGHTS_DIR, where the server looks)",
     )
-    check_parser.add_argument("--vae", type=Path, required=True, help="sd-vae-ft-mse folder")
+    pull_parser.set_defaults(handler=pull)
+
+    check_parser = actions.add_parser(
+        "check", help="check local CatVTON weights (default: where the server looks) and name what is missing"
+    )
+    base, vae, attention = Settings.load().catvton_paths()
+    check_parser.add_argument(
+        "--base", type=Path, default=base, help="SD-1.5 inpainting folder (unet/, scheduler/)"
+    )
+    check_parser.add_argument("--vae", type=Path, default=vae, help="sd-vae-ft-mse folder")
     check_parser.add_argument(
         "--attention",
         type=Path,
-        required=True,
+        default=attention,
         help="mix-48k-1024/attention/model.safetensors (or its folder)",
     )
-    check_parser.set_defaults(func=check)
+    check_parser.set_defaults(handler=check)
 
 
 def _print_paths(paths: weights.WeightPaths) -> None:

@@ -13,6 +13,9 @@ const $ = (id) => document.getElementById(id);
 const IN_FLIGHT_TIMEOUT_MS = 1500;
 const DEFAULT_MAX_FPS = 30;
 const SETTINGS_KEY = "vtryon.live.settings";
+// "Auto" sends WebP (smaller on the air) unless this device takes longer than this to encode a frame:
+// then JPEG, whose encoder is several times faster, keeps the frame rate up.
+const WEBP_BUDGET_MS = 15;
 
 const video = $("camera");
 const view = $("view");
@@ -46,6 +49,9 @@ const live = {
   lastStats: null,
   lastError: null,
   designs: [],
+  encodeMs: { webp: null, jpeg: null, png: null }, // moving averages
+  encodeSamples: { webp: 0, jpeg: 0, png: 0 },
+  format: null, // what the last frame was sent as
   get mirrored() {
     return this.facing === "user";
   },
@@ -88,7 +94,9 @@ function renderIndicator() {
   $("conn-fps").textContent = `${live.fps.toFixed(live.fps < 10 ? 1 : 0)} fps`;
   const s = live.lastStats;
   $("stats-line").textContent =
-    `Sent ${live.framesSent} · rendered ${live.resultsReceived} · timed out ${live.framesTimedOut}` +
+    `${(live.format || "–").toUpperCase()}` +
+    (live.encodeMs[live.format] != null ? ` encoded in ${Math.round(live.encodeMs[live.format])} ms` : "") +
+    ` · sent ${live.framesSent} · rendered ${live.resultsReceived} · timed out ${live.framesTimedOut}` +
     (live.frameRttMs != null ? ` · frame round trip ${Math.round(live.frameRttMs)} ms` : "") +
     (s ? ` · server dropped ${s.frames_dropped}, mean ${Math.round(s.mean_latency_ms)} ms` : "");
 }
@@ -109,9 +117,16 @@ setInterval(() => {
 // ---------- the frame loop ----------
 
 function chosenFormat() {
-  if (live.settings.format === "jpeg") return "jpeg";
-  if (live.settings.format === "webp") return live.webp ? "webp" : "jpeg";
-  return live.webp ? "webp" : "jpeg";
+  if (!live.webp || live.settings.format === "jpeg") return "jpeg";
+  if (live.settings.format === "webp") return "webp";
+  const tooSlow = live.encodeSamples.webp >= 5 && live.encodeMs.webp > WEBP_BUDGET_MS;
+  return tooSlow ? "jpeg" : "webp";
+}
+
+function recordEncode(format, ms) {
+  const n = ++live.encodeSamples[format];
+  const prev = live.encodeMs[format];
+  live.encodeMs[format] = prev == null ? ms : prev + (ms - prev) / Math.min(n, 20);
 }
 
 let pumping = false;
@@ -140,6 +155,7 @@ async function pump() {
   }
   pumping = true;
   try {
+    const started = performance.now();
     const frame = await grabFrame(video, sendCanvas, {
       width: Number(live.settings.size),
       mirror: live.mirrored,
@@ -150,6 +166,8 @@ async function pump() {
       pumpTimer = setTimeout(pump, 50);
       return;
     }
+    recordEncode(frame.format, performance.now() - started);
+    live.format = frame.format;
     live.frameNumber += 1;
     const timestamp = performance.timeOrigin + performance.now();
     const message = encodeFrame(
