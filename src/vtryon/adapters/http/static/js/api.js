@@ -102,28 +102,38 @@ export function describeError(err) {
     case "rate_limited":
       return `Too many requests.${wait}`;
     case "loading":
+    case "engine_loading":
+    case "engine_idle":
       return `The try-on model is still loading.${wait}`;
     case "not_ready":
-    case "model_not_installed":
-    case "engine_unavailable":
+    case "missing":
+    case "failed":
+    case "engine_missing":
+    case "engine_failed":
     case "weights_missing":
+    case "weights_invalid":
       return `The try-on model is not installed or not ready on this server (${err.message}).${err.retryAfter != null ? wait : ""}`;
     case "out_of_memory":
       return "The server ran out of GPU memory for this picture. Try fewer steps or a smaller photo.";
     case "unsupported_media":
-    case "bad_image":
-    case "invalid_image":
-      return `That file is not a picture the server can read (use JPEG, PNG or WebP). ${err.message}`;
+    case "unsupported_media_type":
+    case "unsupported_format":
+    case "corrupt_image":
+      return `That file is not a picture the server can read: use a JPEG, PNG or WebP photo. (${err.message})`;
     case "too_large":
+    case "image_too_large":
       return `That picture is too large. ${err.message}`;
     case "timeout":
       return "The try-on took too long and was stopped. Try again with fewer steps.";
     case "cancelled":
       return "The try-on was cancelled.";
     case "unauthenticated":
+    case "missing_api_key":
+    case "bad_api_key":
     case "forbidden":
       return "This server needs an API key: open the page with ?key=YOUR_KEY.";
     case "invalid_input":
+    case "invalid_parameter":
       return `Please check the form: ${err.message}`;
     default:
       return `${err.message} (${err.code})`;

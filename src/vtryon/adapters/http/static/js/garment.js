@@ -203,12 +203,16 @@ async function followJob(jobId) {
   } catch (err) {
     if (err.code !== "network" && err.code !== "stream_unavailable") throw err;
   }
-  // The stream may end early (proxy, network); polling finishes the job either way.
+  // The stream may end early (proxy, network): polling finishes the job either way. Once the stream has
+  // reported the end, one GET fetches the image without repeating the event.
+  const FINISHED = ["done", "failed", "cancelled"];
   for (;;) {
     const { body } = await api.job(jobId);
-    const finished = applyJobEvent(body);
-    if (finished) return body;
-    if (last && last.state === body.state && body.state === "done") return body;
+    if (FINISHED.includes(body.state)) {
+      if (!last || !FINISHED.includes(last.state)) applyJobEvent(body);
+      return body;
+    }
+    applyJobEvent(body);
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }

@@ -16,6 +16,7 @@ export class SessionKeeper extends EventTarget {
     // What to re-create when the session is lost: {mode: "explore", post_id} or {mode: "upload", file}.
     this.recipe = null;
     this.recreated = 0;
+    this.autoRenew = true; // extend shortly before expiry; tests turn it off to reach the expiry path
     this._renewTimer = null;
   }
 
@@ -99,10 +100,11 @@ export class SessionKeeper extends EventTarget {
     clearTimeout(this._renewTimer);
     const left = Number(session.expires_in);
     if (Number.isFinite(left) && left > 0) {
-      const inMs = Math.max(5, left - RENEW_BEFORE_S) * 1000;
+      // A minute ahead for normal sessions; halfway for very short ones.
+      const inS = left > 2 * RENEW_BEFORE_S ? left - RENEW_BEFORE_S : left / 2;
       this._renewTimer = setTimeout(() => {
-        this.renew().catch(() => { /* the socket's close handling will try again */ });
-      }, inMs);
+        if (this.autoRenew) this.renew().catch(() => { /* the socket's close handling will try again */ });
+      }, inS * 1000);
     }
   }
 }
