@@ -163,7 +163,7 @@ def draw_garment(spec: dict[str, object], rng: np.random.Generator) -> Image.Ima
     detail = spec.get("detail")
     if callable(detail):
         detail(ImageDraw.Draw(fabric))
-    # Light from the top left, folds as soft vertical bands, and a fine grain: reads as cloth, not a flat fill.
+    # Light from the top left, folds as soft vertical bands, a fine grain: reads as cloth, not a flat fill.
     yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
     light = 1.08 - 0.22 * (yy / H) - 0.10 * (xx / W)
     folds = 0.05 * np.sin(xx / 23.0 + 0.7 * np.sin(yy / 90.0)) * np.exp(-(((xx - W / 2) / 220) ** 2))

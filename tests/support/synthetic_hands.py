@@ -7,7 +7,9 @@ each finger whose mask is returned as the ground truth. Everything is determinis
 
 from __future__ import annotations
 
+import itertools
 import math
+import zlib
 from dataclasses import dataclass, field
 
 import cv2
@@ -30,11 +32,26 @@ SKIN_TONES: tuple[tuple[int, int, int], ...] = (
 _TEMPLATE = np.array(
     [
         (0.00, 0.00),  # 0 wrist
-        (-0.13, -0.09), (-0.25, -0.21), (-0.34, -0.32), (-0.41, -0.42),  # thumb CMC MCP IP TIP
-        (-0.11, -0.46), (-0.14, -0.64), (-0.155, -0.75), (-0.17, -0.85),  # index MCP PIP DIP TIP
-        (0.00, -0.48), (0.00, -0.68), (0.00, -0.80), (0.00, -0.91),  # middle
-        (0.10, -0.46), (0.12, -0.64), (0.135, -0.75), (0.15, -0.85),  # ring
-        (0.185, -0.41), (0.225, -0.54), (0.25, -0.63), (0.275, -0.72),  # pinky
+        (-0.13, -0.09),
+        (-0.25, -0.21),
+        (-0.34, -0.32),
+        (-0.41, -0.42),  # thumb CMC MCP IP TIP
+        (-0.11, -0.46),
+        (-0.14, -0.64),
+        (-0.155, -0.75),
+        (-0.17, -0.85),  # index MCP PIP DIP TIP
+        (0.00, -0.48),
+        (0.00, -0.68),
+        (0.00, -0.80),
+        (0.00, -0.91),  # middle
+        (0.10, -0.46),
+        (0.12, -0.64),
+        (0.135, -0.75),
+        (0.15, -0.85),  # ring
+        (0.185, -0.41),
+        (0.225, -0.54),
+        (0.25, -0.63),
+        (0.275, -0.72),  # pinky
     ],
     dtype=np.float64,
 )
@@ -91,18 +108,24 @@ def _shade(rgb: tuple[int, int, int], factor: float) -> tuple[int, int, int]:
     return tuple(int(np.clip(round(v * factor), 0, 255)) for v in rgb)  # type: ignore[return-value]
 
 
-def _capsule(canvas: npt.NDArray[np.uint8], a: npt.NDArray[np.float64], b: npt.NDArray[np.float64],
-             radius: float, color: tuple[int, ...]) -> None:
+def _capsule(
+    canvas: npt.NDArray[np.uint8],
+    a: npt.NDArray[np.float64],
+    b: npt.NDArray[np.float64],
+    radius: float,
+    color: tuple[int, ...],
+) -> None:
     shift = 4  # sub-pixel precision for cv2's anti-aliased drawing
-    p = tuple(int(round(v * (1 << shift))) for v in a)
-    q = tuple(int(round(v * (1 << shift))) for v in b)
-    cv2.line(canvas, p, q, color, max(1, int(round(2 * radius))), cv2.LINE_AA, shift)
+    p = tuple(round(float(v) * (1 << shift)) for v in a)
+    q = tuple(round(float(v) * (1 << shift)) for v in b)
+    cv2.line(canvas, p, q, color, max(1, round(2 * radius)), cv2.LINE_AA, shift)
     for point in (p, q):
-        cv2.circle(canvas, point, int(round(radius * (1 << shift))), color, -1, cv2.LINE_AA, shift)
+        cv2.circle(canvas, point, round(radius * (1 << shift)), color, -1, cv2.LINE_AA, shift)
 
 
-def _nail_polygon(dip: npt.NDArray[np.float64], tip: npt.NDArray[np.float64],
-                  half_width: float) -> npt.NDArray[np.float64]:
+def _nail_polygon(
+    dip: npt.NDArray[np.float64], tip: npt.NDArray[np.float64], half_width: float
+) -> npt.NDArray[np.float64]:
     """A nail from 40% of the DIP->TIP segment to just short of the finger's end, rounded at both ends."""
     axis = tip - dip
     length = float(np.hypot(*axis))
@@ -120,7 +143,7 @@ def _nail_polygon(dip: npt.NDArray[np.float64], tip: npt.NDArray[np.float64],
 def draw_hand(case: HandCase) -> SyntheticHand:
     """Draw one back-of-hand image and its ground-truth nail masks."""
     width, height = case.size
-    rng = np.random.default_rng(abs(hash((case.center, case.length, case.angle_deg, case.side))) % 2**32)
+    rng = np.random.default_rng(zlib.crc32(repr(case).encode()))  # hash() of a str varies per process
     background = np.empty((height, width, 3), np.uint8)
     background[:] = (205, 210, 214)
     yy = np.linspace(0.85, 1.1, height)[:, None, None]
@@ -137,23 +160,35 @@ def draw_hand(case: HandCase) -> SyntheticHand:
     down = wrist - pts[9]
     down /= np.hypot(*down)
     side = np.array([-down[1], down[0]])
-    palm = np.array([
-        wrist + side * 0.16 * scale, pts[1], pts[2], pts[5], pts[9], pts[13], pts[17],
-        wrist - side * 0.16 * scale,
-    ])
-    forearm = np.array([
-        wrist + side * 0.15 * scale, wrist - side * 0.15 * scale,
-        wrist - side * 0.17 * scale + down * 0.8 * scale, wrist + side * 0.17 * scale + down * 0.8 * scale,
-    ])
+    palm = np.array(
+        [
+            wrist + side * 0.16 * scale,
+            pts[1],
+            pts[2],
+            pts[5],
+            pts[9],
+            pts[13],
+            pts[17],
+            wrist - side * 0.16 * scale,
+        ]
+    )
+    forearm = np.array(
+        [
+            wrist + side * 0.15 * scale,
+            wrist - side * 0.15 * scale,
+            wrist - side * 0.17 * scale + down * 0.8 * scale,
+            wrist + side * 0.17 * scale + down * 0.8 * scale,
+        ]
+    )
     for layer, color in ((hand, skin), (alpha, (255,))):
         for poly in (palm, forearm):
             cv2.fillPoly(layer, [np.round(poly * 16).astype(np.int32)], color, cv2.LINE_AA, 4)
         for finger, joints in enumerate(_FINGERS):
             chain = [pts[2 if finger == 0 else joints[0]]] + [pts[j] for j in joints[1:]]
             if finger == 0:
-                chain = [pts[1]] + chain
+                chain = [pts[1], *chain]
             r = _HALF_WIDTH[finger] * scale
-            for a, b in zip(chain[:-1], chain[1:], strict=True):
+            for a, b in itertools.pairwise(chain):
                 _capsule(layer, a, b, r, color)
 
     # Knuckle creases and a soft shade along each finger's edges make the drawing read as a hand.
@@ -168,7 +203,9 @@ def draw_hand(case: HandCase) -> SyntheticHand:
             for off in (-0.12, 0.12):
                 a = pts[j] + u * off * r - n * 0.55 * r
                 b = pts[j] + u * off * r + n * 0.55 * r
-                cv2.line(hand, tuple(np.round(a).astype(int)), tuple(np.round(b).astype(int)), dark, 1, cv2.LINE_AA)
+                cv2.line(
+                    hand, tuple(np.round(a).astype(int)), tuple(np.round(b).astype(int)), dark, 1, cv2.LINE_AA
+                )
     shade = cv2.GaussianBlur(alpha, (0, 0), max(1.0, 0.02 * scale)).astype(np.float32) / 255.0
     hand = np.clip(hand.astype(np.float32) * (0.78 + 0.22 * shade[..., None]), 0, 255).astype(np.uint8)
 

@@ -29,10 +29,12 @@ def rgb_to_i420(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     def pool(plane: np.ndarray) -> np.ndarray:
         # Chroma sited at the centre of each 2x2 block (C420jpeg): the block mean.
-        return plane.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
+        pooled: np.ndarray = plane.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
+        return pooled
 
     def to_u8(plane: np.ndarray) -> np.ndarray:
-        return np.clip(np.rint(plane), 0, 255).astype(np.uint8)
+        out: np.ndarray = np.clip(np.rint(plane), 0, 255).astype(np.uint8)
+        return out
 
     return to_u8(y), to_u8(pool(u)), to_u8(pool(v))
 

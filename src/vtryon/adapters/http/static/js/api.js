@@ -121,6 +121,7 @@ export function describeError(err) {
     case "corrupt_image":
       return `That file is not a picture the server can read: use a JPEG, PNG or WebP photo. (${err.message})`;
     case "too_large":
+    case "too_many_parts":
     case "image_too_large":
       return `That picture is too large. ${err.message}`;
     case "timeout":
@@ -133,6 +134,7 @@ export function describeError(err) {
     case "forbidden":
       return "This server needs an API key: open the page with ?key=YOUR_KEY.";
     case "invalid_input":
+    case "bad_request":
     case "invalid_parameter":
       return `Please check the form: ${err.message}`;
     default:

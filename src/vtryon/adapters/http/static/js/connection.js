@@ -32,6 +32,7 @@ export class LiveConnection extends EventTarget {
     this._pings = new Map();
     this._stopped = true;
     this._everOpened = false;
+    this._generation = 0; // bumped by every attempt, so a slow `prepare` cannot open a second socket
     addEventListener("online", () => this.reconnectNow());
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible") this.reconnectNow();
@@ -94,15 +95,17 @@ export class LiveConnection extends EventTarget {
 
   async _connect() {
     clearTimeout(this._retryTimer);
+    const generation = ++this._generation;
     this._setState("connecting", { attempt: this.attempt });
     let target;
     try {
       target = await this.prepare(this.lastClose);
     } catch (err) {
+      if (generation !== this._generation) return;
       this.dispatchEvent(new CustomEvent("problem", { detail: err }));
       return this._scheduleRetry();
     }
-    if (this._stopped) return;
+    if (this._stopped || generation !== this._generation) return;
     let ws;
     try {
       ws = new WebSocket(target.url, target.protocols);

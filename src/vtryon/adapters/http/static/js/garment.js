@@ -16,6 +16,7 @@ const state = {
   resultUrl: null,
   busy: false,
   engine: null,
+  events: [], // every job snapshot seen, in order (read by the browser tests)
 };
 
 // ---------- health ----------
@@ -149,6 +150,7 @@ function resetOutput() {
 
 /** Apply one job snapshot (an SSE event or a polled status) to the page; true when it is finished. */
 function applyJobEvent(event) {
+  state.events.push(event);
   const total = event.total_steps || 0;
   const step = event.step || 0;
   switch (event.state) {

@@ -248,8 +248,8 @@ connection.addEventListener("problem", ({ detail: err }) => {
   if (err && err.code && err.name === "ApiError") notice(describeError(err));
 });
 
-keeper.addEventListener("session", () => {
-  if (keeper.recreated > 0) toast("Session renewed");
+keeper.addEventListener("session", ({ detail }) => {
+  if (detail.renewal) toast("Session renewed");
 });
 
 // ---------- controls ----------
@@ -323,6 +323,16 @@ async function startCamera() {
 async function switchCamera() {
   live.facing = live.facing === "user" ? "environment" : "user";
   await startCamera();
+  // The renderer was told at creation whether frames are mirrored; a camera that differs needs a session
+  // that says so (the design or picture carries over).
+  if (keeper.session && keeper.session.mirrored !== live.mirrored) {
+    try {
+      await keeper.create();
+      connection.restart();
+    } catch (err) {
+      toast(describeError(err), 5000);
+    }
+  }
 }
 
 function toggleFullscreen() {

@@ -32,8 +32,8 @@ export class SessionKeeper extends EventTarget {
     this.recipe = { mode: "upload", file };
   }
 
-  /** Create a session from the current recipe and make it current. */
-  async create() {
+  /** Create a session from the current recipe and make it current; `renewal` when replacing a lost one. */
+  async create({ renewal = false } = {}) {
     if (!this.recipe) throw new Error("no design chosen");
     let payload;
     if (this.recipe.mode === "upload") {
@@ -45,10 +45,9 @@ export class SessionKeeper extends EventTarget {
       payload = { mode: "explore", post_id: this.recipe.post_id, mirrored: this.mirrored };
     }
     const { body } = await api.createSession(payload);
-    const hadOne = this.session !== null;
-    this._adopt(body.session || { id: body.session_id });
-    if (hadOne) this.recreated += 1;
-    this.dispatchEvent(new CustomEvent("session", { detail: this.session }));
+    this._adopt({ mirrored: this.mirrored, ...(body.session || { id: body.session_id }) });
+    if (renewal) this.recreated += 1;
+    this.dispatchEvent(new CustomEvent("session", { detail: { session: this.session, renewal } }));
     return this.session;
   }
 
@@ -60,7 +59,7 @@ export class SessionKeeper extends EventTarget {
       this._adopt(body.session, true);
       return this.session;
     } catch (err) {
-      if (err instanceof ApiError && ["expired", "not_found"].includes(err.code)) return this.create();
+      if (err instanceof ApiError && ["expired", "not_found"].includes(err.code)) return this.create({ renewal: true });
       throw err;
     }
   }
@@ -73,14 +72,14 @@ export class SessionKeeper extends EventTarget {
     if (!this.session) {
       await this.create();
     } else if (lastClose && lastClose.code === CLOSE_POLICY && ["expired", "not_found"].includes(lastClose.reason)) {
-      await (lastClose.reason === "expired" ? this.renew() : this.create());
+      await (lastClose.reason === "expired" ? this.renew() : this.create({ renewal: true }));
     } else if (lastClose && !lastClose.wasReady) {
       // The handshake failed without a reason (a restarted server, a proxy): ask the API about the session.
       try {
         await api.session(this.session.id);
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
-        if (err.code === "not_found") await this.create();
+        if (err.code === "not_found") await this.create({ renewal: true });
         else if (err.code === "expired") await this.renew();
         else throw err;
       }

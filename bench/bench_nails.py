@@ -1,0 +1,174 @@
+"""Per-frame cost of live nail try-on at 640x480 on one core, accuracy per model, memory per session.
+
+Run: ``python bench/bench_nails.py [--frames 300]``. Pins itself to one CPU core. Frames are drawn
+synthetic hands moving a little from frame to frame (tracking mode, as in a live session), encoded once
+as JPEG and WebP; each timed frame is decode -> landmarks -> geometry + paint -> JPEG encode, the path of
+one WebSocket frame minus the network.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import numpy as np  # noqa: E402 (thread limits must be set before numpy loads)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support for the drawn hands
+
+from tests.integration.nails.overlap import nail_ious, painted_mask  # noqa: E402
+from tests.support.synthetic_hands import HandCase, default_cases, draw_hand  # noqa: E402
+
+from _common import report, summary  # noqa: E402
+from vtryon.adapters.codecs.pillow_codec import PillowImageCodec  # noqa: E402
+from vtryon.adapters.mediapipe.nail_renderer import MediaPipeNailRenderer  # noqa: E402
+from vtryon.domain.nails import NailDesign  # noqa: E402
+
+
+def _one_core() -> None:
+    import cv2
+
+    cv2.setNumThreads(1)
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+
+
+def _frames(count: int) -> list[np.ndarray]:
+    frames = []
+    for i in range(min(count, 60)):
+        phase = 2 * np.pi * i / 60
+        case = HandCase(
+            center=(320 + 40 * np.sin(phase), 250 + 15 * np.cos(phase)), angle_deg=10 * np.sin(phase)
+        )
+        frames.append(draw_hand(case).image)
+    return frames
+
+
+def _timed(
+    model: str, refine: bool, payloads: list[bytes], count: int, num_hands: int
+) -> dict[str, list[float]]:
+    codec = PillowImageCodec()
+    renderer = MediaPipeNailRenderer(model=model, num_hands=num_hands, mode="video", refine=refine)  # type: ignore[arg-type]
+    renderer.set_design(NailDesign(color="#C8102E"))
+    times: dict[str, list[float]] = {k: [] for k in ("decode", "landmarks", "render", "encode", "total")}
+    try:
+        for i in range(count + 10):
+            t0 = time.perf_counter()
+            frame = codec.decode(payloads[i % len(payloads)])
+            t1 = time.perf_counter()
+            result = renderer.render(frame, i * 40)
+            t2 = time.perf_counter()
+            codec.encode(result.image, "jpeg", quality=80)
+            t3 = time.perf_counter()
+            if i < 10:
+                continue  # warm-up: first inferences allocate
+            times["decode"].append((t1 - t0) * 1e3)
+            times["landmarks"].append(result.timings_ms["landmarks"])
+            times["render"].append(result.timings_ms["render"])
+            times["encode"].append((t3 - t2) * 1e3)
+            times["total"].append((t3 - t0) * 1e3)
+    finally:
+        renderer.close()
+    return times
+
+
+def _accuracy(model: str, refine: bool) -> dict[str, float]:
+    renderer = MediaPipeNailRenderer(model=model, mode="image", refine=refine)  # type: ignore[arg-type]
+    renderer.set_design(NailDesign(color="#1030E0"))
+    ious: list[float] = []
+    try:
+        for case in default_cases():
+            hand = draw_hand(case)
+            result = renderer.render(hand.image, 0)
+            ious.extend(nail_ious(painted_mask(hand.image, result.image), hand.nail_masks))
+    finally:
+        renderer.close()
+    values = np.array(ious)
+    return {
+        "nails": len(ious),
+        "iou_mean": round(float(values.mean()), 3),
+        "iou_median": round(float(np.median(values)), 3),
+        "share_iou_ge_0.6": round(float((values >= 0.6).mean()), 3),
+    }
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def _memory(model: str, sessions: int) -> dict[str, Any]:
+    frame = draw_hand(HandCase()).image
+    renderers = []
+    rss = [_rss_mb()]
+    for _ in range(sessions):
+        renderer = MediaPipeNailRenderer(model=model)  # type: ignore[arg-type]
+        for t in range(10):
+            renderer.render(frame, t * 40)
+        renderers.append(renderer)
+        rss.append(_rss_mb())
+    for renderer in renderers:
+        renderer.close()
+    steps = np.diff(rss)
+    return {
+        "model": model,
+        "sessions": sessions,
+        "rss_start_mb": round(rss[0], 1),
+        "first_session_mb": round(float(steps[0]), 1),
+        "per_extra_session_mb": round(float(np.median(steps[1:])), 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--frames", type=int, default=300)
+    args = parser.parse_args()
+    _one_core()
+    codec = PillowImageCodec()
+    frames = _frames(args.frames)
+    inputs = {
+        "jpeg": [codec.encode(f, "jpeg", quality=80) for f in frames],
+        "webp": [codec.encode(f, "webp", quality=80) for f in frames],
+    }
+    rows: list[dict[str, Any]] = []
+    for model in ("full", "lite"):
+        for num_hands in (2, 1):
+            for fmt, payloads in inputs.items():
+                if num_hands == 1 and fmt == "webp":
+                    continue
+                times = _timed(model, True, payloads, args.frames, num_hands)
+                row: dict[str, Any] = {"model": model, "hands": num_hands, "input": fmt}
+                for stage, values in times.items():
+                    s = summary(values)
+                    row[f"{stage}_med"] = round(s["median"], 2)
+                    row[f"{stage}_p95"] = round(s["p95"], 2)
+                rows.append(row)
+    accuracy = [
+        {"model": model, "refine": refine, **_accuracy(model, refine)}
+        for model in ("full", "lite")
+        for refine in (True, False)
+    ]
+    memory = [_memory(model, 5) for model in ("full", "lite")]
+    report(
+        "bench_nails",
+        rows,
+        {"frames": args.frames, "size": "640x480", "cores": 1, "accuracy": accuracy, "memory": memory},
+    )
+    print()
+    for table in (accuracy, memory):
+        for line in table:
+            print("  ".join(f"{k}={v}" for k, v in line.items()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""adapters/catalog: explore-mode nail designs (built-in, or a directory of design pictures)."""

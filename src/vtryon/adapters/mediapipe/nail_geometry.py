@@ -1,0 +1,132 @@
+"""Where each fingernail is, from a hand's 21 landmarks (pure numpy, no model).
+
+Per finger the nail lies on the distal segment (DIP -> TIP; for the thumb IP -> TIP). Its length follows
+that segment as seen (so a tilted finger gets a shorter nail), its width follows the finger's true scale
+(the longest of its segments, each divided by its usual share), since tilting does not narrow a nail.
+Only nails that face the camera are returned: the hand's normal, signed by the hand's chirality in the
+image, tells the back of the hand from the palm; curled or strongly foreshortened fingers are skipped.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ("FINGERS", "Nail", "back_facing", "nails_from_landmarks")
+
+#: Landmark indices per finger: (base, middle, distal joint, tip); thumb: (CMC... uses MCP, IP).
+FINGERS: tuple[tuple[int, int, int, int], ...] = (
+    (1, 2, 3, 4),
+    (5, 6, 7, 8),
+    (9, 10, 11, 12),
+    (13, 14, 15, 16),
+    (17, 18, 19, 20),
+)
+# Nail shape as fractions of the distal segment: (centre along DIP->TIP, length, width); thumb first.
+# Fitted to the synthetic hands (tests/support/synthetic_hands.py), whose proportions follow real hands.
+_SHAPE = (
+    (0.73, 0.88, 0.59),
+    (0.81, 0.88, 0.67),
+    (0.86, 0.88, 0.63),
+    (0.91, 0.92, 0.66),
+    (0.84, 0.92, 0.67),
+)
+# Usual ratio distal / middle and distal / proximal segment per finger (thumb first), for the width scale.
+_DISTAL_PER_MIDDLE = (1.2, 0.9, 0.92, 0.9, 0.95)
+_DISTAL_PER_PROXIMAL = (0.8, 0.55, 0.55, 0.55, 0.65)
+_MIN_FACING = 0.25  # cos of the angle between the hand's normal and the view axis
+_MAX_CURL_DEG = 55.0  # bend at the distal joint beyond which the nail turns away
+_MIN_VISIBLE = 0.45  # seen distal length / expected length below which the finger points at the camera
+_MIN_WIDTH_PX = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class Nail:
+    """A nail: centre (x, y) in pixels, ``angle`` of the cuticle -> tip axis (radians, image coordinates),
+    ``length`` along and ``width`` across that axis in pixels, and how sure we are (0-1)."""
+
+    finger: int
+    cx: float
+    cy: float
+    angle: float
+    length: float
+    width: float
+    confidence: float
+
+    def as_array(self) -> npt.NDArray[np.float64]:
+        return np.array(
+            [self.cx, self.cy, math.cos(self.angle), math.sin(self.angle), self.length, self.width]
+        )
+
+
+def back_facing(points: npt.NDArray[np.float64], image_side: str) -> float:
+    """Cosine of the back of the hand towards the camera (> 0: back of hand, < 0: palm).
+
+    The normal is wrist->index MCP x wrist->pinky MCP; for the same outline, a right hand shows its back
+    and a left hand its palm, so the sign flips with the chirality seen in the image.
+    """
+    wrist = points[0]
+    normal = np.cross(points[5] - wrist, points[17] - wrist)
+    size = float(np.linalg.norm(normal))
+    if size == 0.0:
+        return 0.0
+    sign = 1.0 if image_side == "Right" else -1.0
+    return sign * float(normal[2]) / size
+
+
+def _unit(v: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], float]:
+    n = float(np.hypot(v[0], v[1]))
+    return (v / n if n > 0 else v * 0.0), n
+
+
+def nails_from_landmarks(
+    points: npt.NDArray[np.float64], image_side: str, hand_score: float = 1.0
+) -> list[Nail]:
+    """Nails facing the camera, thumb to pinky; none for a palm. ``points``: 21 x 3 pixels."""
+    if points.shape != (21, 3) or not np.all(np.isfinite(points)):
+        return []
+    facing = back_facing(points, image_side)
+    if facing < _MIN_FACING:
+        return []
+    xy = points[:, :2]
+    nails: list[Nail] = []
+    for finger, (base, middle, dip, tip) in enumerate(FINGERS):
+        axis, distal = _unit(xy[tip] - xy[dip])
+        mid_dir, middle_len = _unit(xy[dip] - xy[middle])
+        proximal = float(np.hypot(*(xy[middle] - xy[base])))
+        if distal < 1.0:
+            continue
+        # The finger's true scale, from whichever segment is least foreshortened.
+        expected = max(
+            distal, middle_len * _DISTAL_PER_MIDDLE[finger], proximal * _DISTAL_PER_PROXIMAL[finger]
+        )
+        visible = distal / expected
+        curl = math.degrees(math.acos(float(np.clip(np.dot(axis, mid_dir), -1.0, 1.0))))
+        if visible < _MIN_VISIBLE or curl > _MAX_CURL_DEG:
+            continue
+        at, length_k, width_k = _SHAPE[finger]
+        width = width_k * expected
+        if width < _MIN_WIDTH_PX:
+            continue
+        centre = xy[dip] + axis * at * distal
+        confidence = (
+            float(np.clip(hand_score, 0.0, 1.0))
+            * min(1.0, (facing - _MIN_FACING) / 0.35 + 0.3)
+            * min(1.0, (visible - _MIN_VISIBLE) / 0.3 + 0.3)
+            * (1.0 - 0.5 * curl / _MAX_CURL_DEG)
+        )
+        nails.append(
+            Nail(
+                finger=finger,
+                cx=float(centre[0]),
+                cy=float(centre[1]),
+                angle=math.atan2(float(axis[1]), float(axis[0])),
+                length=length_k * distal,
+                width=width,
+                confidence=round(float(np.clip(confidence, 0.0, 1.0)), 4),
+            )
+        )
+    return nails

@@ -1,0 +1,117 @@
+"""The NailRenderer port on MediaPipe: landmarks -> nail geometry -> smoothing -> refinement -> paint."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from vtryon.adapters.mediapipe.hands import HandTracker, ModelSize, RunMode
+from vtryon.adapters.mediapipe.nail_geometry import Nail, back_facing, nails_from_landmarks
+from vtryon.adapters.mediapipe.nail_paint import PreparedDesign, paint_nails, prepare_design
+from vtryon.adapters.mediapipe.nail_refine import plate_contrast, refine_nail
+from vtryon.adapters.mediapipe.smoothing import NailSmoother
+from vtryon.domain.errors import InvalidInput
+from vtryon.domain.nails import NailDesign
+from vtryon.ports.images import Image
+from vtryon.ports.nail_renderer import NailFrame
+
+__all__ = ("MediaPipeNailRenderer", "MediaPipeNailRendererFactory")
+
+_MIN_SIDE = 16  # below this MediaPipe finds nothing; skip it rather than pay for the call
+_OTHER_SIDE = {"Left": "Right", "Right": "Left"}
+# MediaPipe's handedness is sometimes wrong, which turns a back of hand into a "palm". A palm's fingertip
+# pads look like the rest of the finger; nail plates do not. So a "palm" whose fingertips show distinct
+# plates on most fingers is taken for a back of hand (thresholds measured: docs/nails.md).
+_PLATE_CONTRAST = 24.0
+_PLATES_NEEDED = 4
+
+
+def _nails_of(frame: Image, points: np.ndarray, image_side: str, score: float) -> list[Nail]:
+    nails = nails_from_landmarks(points, image_side, score)
+    if nails or back_facing(points, image_side) > -0.25:
+        return nails
+    other = nails_from_landmarks(points, _OTHER_SIDE.get(image_side, image_side), score)
+    plates = sum(plate_contrast(frame, nail) >= _PLATE_CONTRAST for nail in other)
+    if plates < _PLATES_NEEDED:
+        return []
+    return [replace(nail, confidence=round(0.8 * nail.confidence, 4)) for nail in other]
+
+
+class MediaPipeNailRenderer:
+    """One live session's renderer. ``mode="image"`` treats every frame alone (deterministic stills);
+    ``mode="video"`` tracks hands between frames and smooths the nails over time. ``refine`` snaps each
+    nail to the plate seen in the pixels (measured to raise overlap: see docs/nails.md)."""
+
+    def __init__(
+        self,
+        *,
+        model: ModelSize = "full",
+        mirrored: bool = True,
+        num_hands: int = 2,
+        mode: RunMode = "video",
+        refine: bool = True,
+    ) -> None:
+        self._tracker = HandTracker(model=model, num_hands=num_hands, mode=mode, mirrored=mirrored)
+        self._smoother = NailSmoother() if mode == "video" else None
+        self._refine = refine
+        self._design: PreparedDesign = prepare_design(NailDesign())
+
+    def set_design(self, design: NailDesign, picture: Image | None = None) -> None:
+        self._design = prepare_design(design, picture)
+
+    def render(self, frame: Image, timestamp_ms: int) -> NailFrame:
+        if (
+            not isinstance(frame, np.ndarray)
+            or frame.dtype != np.uint8
+            or frame.ndim != 3
+            or frame.shape[2] != 3
+        ):
+            raise InvalidInput("a frame must be a uint8 H x W x 3 RGB array")
+        if min(frame.shape[:2]) < _MIN_SIDE:
+            if self._smoother is not None:
+                self._smoother.reset()
+            return NailFrame(image=frame, timings_ms={"landmarks": 0.0, "render": 0.0})
+        t0 = time.perf_counter()
+        hands = self._tracker.detect(frame, timestamp_ms)
+        t1 = time.perf_counter()
+        painted: list[Nail] = []
+        scores: list[float] = []
+        for slot, hand in enumerate(hands):
+            nails = _nails_of(frame, hand.points, hand.image_side, hand.score)
+            if self._smoother is not None:
+                nails = self._smoother.smooth(slot, nails, timestamp_ms / 1000.0)
+            if self._refine:
+                nails = [refine_nail(frame, nail) for nail in nails]
+            painted.extend(nails)
+            scores.extend(n.confidence for n in nails)
+        if self._smoother is not None:
+            self._smoother.forget_hands_from(len(hands))
+        image = paint_nails(frame, painted, self._design) if painted else frame
+        t2 = time.perf_counter()
+        confidence = float(np.mean(scores)) if scores else (max(h.score for h in hands) if hands else 0.0)
+        return NailFrame(
+            image=image,
+            hands=len(hands),
+            nails=len(painted),
+            confidence=round(confidence, 4),
+            timings_ms={"landmarks": round((t1 - t0) * 1e3, 3), "render": round((t2 - t1) * 1e3, 3)},
+        )
+
+    def close(self) -> None:
+        self._tracker.close()
+
+
+class MediaPipeNailRendererFactory:
+    """Makes one tracking renderer per live session (``NailRendererFactory`` port)."""
+
+    def __init__(self, model: ModelSize = "full", num_hands: int = 2, *, refine: bool = True) -> None:
+        self.model: ModelSize = model
+        self.num_hands = num_hands
+        self.refine = refine
+
+    def __call__(self, *, mirrored: bool = True) -> MediaPipeNailRenderer:
+        return MediaPipeNailRenderer(
+            model=self.model, mirrored=mirrored, num_hands=self.num_hands, mode="video", refine=self.refine
+        )

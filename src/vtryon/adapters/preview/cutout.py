@@ -1,0 +1,57 @@
+"""Cut a garment out of its product photo (plain white or grey background, as shops shoot them)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from vtryon.domain.errors import InvalidInput
+
+__all__ = ("cut_out",)
+
+Alpha = npt.NDArray[np.uint8]
+
+
+def cut_out(cloth: npt.NDArray[np.uint8]) -> Alpha:
+    """Garment alpha (uint8 0/255, H x W) of a product photo.
+
+    The background is whatever is connected to the border and close in colour to the border's median:
+    flood-filling from the border keeps a white print or a cream knit inside the garment, which a plain
+    threshold would punch holes into. Raises ``InvalidInput(code="no_garment")`` when nothing stands out.
+    """
+    h, w = cloth.shape[:2]
+    smooth = cv2.GaussianBlur(cloth, (5, 5), 0).astype(np.int16)
+    border = np.concatenate(
+        [
+            smooth[:2].reshape(-1, 3),
+            smooth[-2:].reshape(-1, 3),
+            smooth[:, :2].reshape(-1, 3),
+            smooth[:, -2:].reshape(-1, 3),
+        ]
+    )
+    background = np.median(border, axis=0)
+    distance = np.abs(smooth - background).max(axis=2)
+    # Tolerance follows the background's own noise (JPEG, vignetting), within sane bounds.
+    noise = float(np.percentile(np.abs(border - background).max(axis=1), 90))
+    tolerance = min(max(3.0 * noise, 12.0), 40.0)
+    near = (distance <= tolerance).astype(np.uint8)
+    count, labels = cv2.connectedComponents(near, connectivity=4)
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    is_background = np.isin(labels, edge[edge > 0]) if count > 1 else np.zeros_like(near, bool)
+    garment = np.where(is_background, 0, 255).astype(np.uint8)
+    k = max(3, (min(h, w) // 150) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    garment = np.asarray(cv2.morphologyEx(garment, cv2.MORPH_OPEN, kernel), np.uint8)
+    garment = np.asarray(cv2.morphologyEx(garment, cv2.MORPH_CLOSE, kernel), np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(garment, connectivity=8)
+    if count <= 1:
+        raise InvalidInput("no garment found in the garment photo (is it a plain image?)", code="no_garment")
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    area = int(stats[largest, cv2.CC_STAT_AREA])
+    if area < 0.02 * h * w or area > 0.97 * h * w:
+        raise InvalidInput(
+            "no garment found in the garment photo: expected a garment on a plain background",
+            code="no_garment",
+        )
+    return np.where(labels == largest, 255, 0).astype(np.uint8)
