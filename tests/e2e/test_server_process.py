@@ -59,7 +59,8 @@ def test_mobile_try_on_with_the_preview_engine(tmp_path: Path) -> None:
         body = response.json()
         assert body["success"] is True and "preview" in body["message"]
         image = Image.open(io.BytesIO(base64.b64decode(body["imageBase64"])))
-        assert image.format == "JPEG" and image.size == Image.open(DATA / "astronaut.png").size
+        with Image.open(DATA / "astronaut.png") as original:
+            assert image.format == "JPEG" and image.size == original.size
     assert "preview engine" in (tmp_path / "server.log").read_text()
 
 

@@ -74,3 +74,15 @@ def test_unknown_directory_id_is_not_found(tmp_path: Path) -> None:
 def test_a_missing_directory_is_invalid_input(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput):
         DirectoryDesignCatalog(tmp_path / "nope")
+
+
+def test_directory_falls_back_to_another_catalogue_for_other_ids(tmp_path: Path) -> None:
+    _write(tmp_path, "x.png")
+    catalog = DirectoryDesignCatalog(tmp_path, fallback=BuiltinDesignCatalog())
+    assert catalog.get(1).name == "Classic red"
+    assert catalog.get(1000).kind is DesignKind.PICTURE
+    ids = [d.id for d in catalog.list()]
+    assert ids[0] == 1
+    assert ids[-1] == 1000
+    with pytest.raises(NotFound):
+        catalog.get(5000)

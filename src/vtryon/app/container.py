@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -72,10 +72,15 @@ def _catalog(settings: Settings) -> DesignCatalog:
     return cast(DesignCatalog, BuiltinDesignCatalog())
 
 
-def _masker() -> Masker:
+def _masker() -> Iterator[Masker]:
+    """A resource: built on first use, closed by ``shutdown_resources``."""
     from vtryon.adapters.mediapipe.pose_masker import MediaPipeMasker
 
-    return cast(Masker, MediaPipeMasker())
+    masker = MediaPipeMasker()
+    try:
+        yield cast(Masker, masker)
+    finally:
+        masker.close()
 
 
 def _renderers(settings: Settings) -> NailRendererFactory:
@@ -121,6 +126,22 @@ def _catvton_loader(settings: Settings) -> Any:
     return load
 
 
+def _engine_resource(settings: Settings) -> Iterator[EngineSlot]:
+    slot = _engine_slot(settings)
+    try:
+        yield slot
+    finally:
+        slot.close()
+
+
+def _queue(settings: Settings) -> Iterator[ThreadJobQueue]:
+    queue = ThreadJobQueue(max_pending=settings.queue_size, workers=settings.workers)
+    try:
+        yield queue
+    finally:
+        queue.close()
+
+
 def _engine_slot(settings: Settings) -> EngineSlot:
     """CatVTON when asked for or when its weights are present; otherwise the preview engine, said clearly."""
     licence = "CatVTON weights are CC BY-NC-SA 4.0 (non-commercial)"
@@ -164,14 +185,10 @@ class Container(containers.DeclarativeContainer):
     session_store = providers.Singleton(_session_store, settings, clock)
     result_store = providers.Singleton(_result_store, settings)
     catalog = providers.Singleton(_catalog, settings)
-    masker = providers.Singleton(_masker)
+    masker = providers.Resource(_masker)
     renderers = providers.Singleton(_renderers, settings)
-    engine = providers.Singleton(_engine_slot, settings)
-    queue = providers.Singleton(
-        ThreadJobQueue,
-        max_pending=settings.provided.queue_size,
-        workers=settings.provided.workers,
-    )
+    engine = providers.Resource(_engine_resource, settings)
+    queue = providers.Resource(_queue, settings)
     tickets = providers.Singleton(TicketBook)
 
     sessions = providers.Singleton(
@@ -227,5 +244,5 @@ def build_app(container: Container) -> Any:
         container.services(),
         container.server_config(),
         on_startup=[lambda: container.engine().start()],
-        on_shutdown=[lambda: container.queue().close()],
+        on_shutdown=[container.shutdown_resources],
     )

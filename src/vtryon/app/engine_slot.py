@@ -58,6 +58,12 @@ class EngineSlot:
             raise NotReady(self.message(), code=f"engine_{self._state}")
         return self._engine
 
+    def close(self) -> None:
+        """Release the engine's models, if it has any to release."""
+        close = getattr(self._engine, "close", None)
+        if callable(close):
+            close()
+
     def _load(self) -> None:
         assert self._loader is not None
         try:

@@ -12,7 +12,7 @@ from PIL import Image
 
 from tests.e2e.browser.conftest import Tab
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = pytest.mark.browser
 
 PERSON = Path(__file__).resolve().parents[2] / "data" / "astronaut.png"
 
@@ -68,3 +68,14 @@ def test_a_missing_photo_is_asked_for_before_anything_is_sent(
     tab.page.click("#submit")
     assert "photo of yourself" in tab.page.locator("#form-error").inner_text()
     assert tab.page.evaluate("() => vtryonGarment.events.length") == 0
+
+
+def test_a_lost_network_is_reported_as_such(open_tab: Callable[..., Tab], server: str) -> None:
+    tab = open_tab(server)
+    fill_form(tab, str(PERSON))
+    tab.page.route("**/*", lambda route: route.abort("internetdisconnected"))  # the network goes away
+    tab.page.click("#submit")
+    tab.page.locator("#form-error").wait_for()
+    assert "Cannot reach the server" in tab.page.locator("#form-error").inner_text()
+    assert tab.page.locator("#health").get_attribute("data-state") == "down"
+    assert tab.errors == []

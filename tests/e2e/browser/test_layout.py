@@ -12,7 +12,7 @@ import pytest
 
 from tests.e2e.browser.conftest import Tab
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = pytest.mark.browser
 
 PERSON = Path(__file__).resolve().parents[2] / "data" / "astronaut.png"
 NO_SIDEWAYS_SCROLL = "() => document.scrollingElement.scrollWidth <= window.innerWidth"

@@ -19,7 +19,7 @@ from tests.e2e.browser.pixels import disc_mean, input_and_output, stats
 from tests.support.process import vtryon_server
 from tests.support.server import free_port
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = pytest.mark.browser
 
 
 def wait_until(tab: Tab, predicate: str, timeout: float = 20.0) -> None:
@@ -93,6 +93,7 @@ def test_capture_stores_a_result_listed_by_the_rest_api(open_tab: Callable[..., 
     assert image.status_code == 200 and image.content[:3] == b"\xff\xd8\xff"  # the JPEG frame shown
 
 
+@pytest.mark.slow
 def test_reconnects_by_itself_when_the_server_restarts(open_tab: Callable[..., Tab], tmp_path: Path) -> None:
     port = free_port()
     with ExitStack() as first:
@@ -117,6 +118,7 @@ def test_reconnects_by_itself_when_the_server_restarts(open_tab: Callable[..., T
     assert tab.page.evaluate("() => window.notReloaded") is True
 
 
+@pytest.mark.slow
 def test_an_expired_session_is_recreated_without_a_reload(
     open_tab: Callable[..., Tab], tmp_path: Path
 ) -> None:
@@ -223,11 +225,12 @@ def test_switching_camera_moves_to_a_session_for_unmirrored_frames(
 def test_with_api_keys_the_page_uses_its_key_and_a_socket_ticket(
     open_tab: Callable[..., Tab], tmp_path: Path
 ) -> None:
-    with vtryon_server(tmp_path, "--engine", "preview", "--api-key", "browser-test-key-0001") as url:
-        tab = open_tab(url, "nails.html?key=browser-test-key-0001")
+    key = "browser-test-key-0001"
+    with vtryon_server(tmp_path, "--engine", "preview", "--api-key", key) as url:
+        tab = open_tab(url, f"nails.html?key={key}")
         wait_live(tab)
         with httpx.Client(base_url=url, timeout=10) as client:
             assert client.get("/api/try-on/sessions/").status_code == 401  # keys really are required
-            listed = client.get("/api/try-on/sessions/", headers={"X-API-Key": "browser-test-key-0001"}).json()
+            listed = client.get("/api/try-on/sessions/", headers={"X-API-Key": key}).json()
     assert [s["id"] for s in listed["sessions"]] == [stats(tab.page)["session"]]
     assert tab.errors == []

@@ -134,6 +134,13 @@ def test_bad_person_images_raise_invalid_input_with_a_stable_code(
     assert caught.value.code == code
 
 
+def test_unknown_cloth_type_is_invalid_input(masker: MediaPipeMasker, astronaut: np.ndarray) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        masker.mask(astronaut, "hat")  # type: ignore[arg-type]
+
+    assert caught.value.code == "invalid_cloth_type"
+
+
 def test_a_masker_can_be_closed_twice() -> None:
     masker = MediaPipeMasker()
     masker.close()

@@ -105,6 +105,15 @@ class _Body:
             np.float32,
         )
 
+    def above_waist(self) -> Points:
+        """Everything above the waist line (where trousers start): one straight cut across the image."""
+        p, s = self.p, self.s
+        side = np.array([-self.down[1], self.down[0]], np.float32) * 10 * s
+        waist = [p[hip] + (p[sh] - p[hip]) * 0.3 for hip, sh in ((L_HIP, L_SHOULDER), (R_HIP, R_SHOULDER))]
+        centre = (waist[0] + waist[1]) / 2
+        up = -self.down * 20 * s
+        return np.array([centre - side, centre + side, centre + side + up, centre - side + up], np.float32)
+
     def arms(self, canvas: Mask) -> None:
         p, s = self.p, self.s
         for sh, el, wr in ((L_SHOULDER, L_ELBOW, L_WRIST), (R_SHOULDER, R_ELBOW, R_WRIST)):
@@ -183,7 +192,13 @@ class MediaPipeMasker:
         self._lock = threading.Lock()
 
     def mask(self, person: Image, cloth_type: ClothType) -> Mask:
-        cloth_type = ClothType(cloth_type)
+        try:
+            cloth_type = ClothType(cloth_type)
+        except ValueError:
+            raise InvalidInput(
+                f"cloth_type must be one of {[c.value for c in ClothType]}, got {cloth_type!r}",
+                code="invalid_cloth_type",
+            ) from None
         with self._lock:
             pose = self._detector.detect(person)
         return self._build(pose, cloth_type)
@@ -223,7 +238,7 @@ class MediaPipeMasker:
             body.legs(weak, from_fraction=0.5)
         elif cloth_type is ClothType.LOWER:
             upper = np.zeros((h, w), np.uint8)
-            _fill(upper, body.torso(hem=-0.35))
+            _fill(upper, body.above_waist())
             weak |= upper
             body.arms(weak)
 

@@ -62,5 +62,5 @@ def run(args: argparse.Namespace) -> int:
     args.output.write_bytes(data)
     timings = ", ".join(f"{k} {v:.0f} ms" for k, v in result.timings_ms.items())
     print(f"wrote {args.output} (engine {result.engine}, seed {result.seed}; {timings})")
-    container.queue().close()
+    container.shutdown_resources()
     return 0

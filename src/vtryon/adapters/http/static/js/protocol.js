@@ -62,6 +62,11 @@ export function decodeBinary(buffer) {
   if (header === null || typeof header !== "object" || typeof header.type !== "string") {
     throw new ProtocolError("header is not a tagged JSON object", "bad_header");
   }
+  for (const field of ["frame_number", "timestamp", "image_size"]) {
+    if (typeof header[field] !== "number" || header[field] < 0) {
+      throw new ProtocolError(`header field ${field} is missing or not a non-negative number`, "bad_header");
+    }
+  }
   const payload = bytes.subarray(HEADER_SIZE);
   if (header.image_size !== payload.byteLength) {
     throw new ProtocolError(`image_size ${header.image_size} != payload ${payload.byteLength}`, "size_mismatch");
