@@ -221,7 +221,7 @@ class Container(containers.DeclarativeContainer):
     live = providers.Singleton(
         LiveService,
         sessions=sessions,
-        renderers=renderers,
+        renderers=renderers.provider,  # MediaPipe loads with the first live session, not at start-up
         codec=codec,
         tickets=tickets,
         max_pixels=settings.provided.max_image_pixels,

@@ -89,7 +89,7 @@ class LiveService:
         self,
         *,
         sessions: SessionService,
-        renderers: NailRendererFactory,
+        renderers: Callable[[], NailRendererFactory],
         codec: ImageCodec,
         tickets: TicketBook,
         max_pixels: int,
@@ -104,7 +104,7 @@ class LiveService:
 
     def open(self, owner: str, session_id: str) -> LiveStream:
         session = self._sessions.get(owner, session_id)
-        renderer = self._renderers(mirrored=session.mirrored)
+        renderer = self._renderers()(mirrored=session.mirrored)
         try:
             return LiveStream(session, renderer, self._codec, self._sessions, max_pixels=self._max_pixels)
         except BaseException:

@@ -143,7 +143,7 @@ def test_live_stream_paints_with_the_sessions_design_and_keeps_timestamps_increa
     renderers = FakeNailRendererFactory()
     live = LiveService(
         sessions=sessions,
-        renderers=renderers,
+        renderers=lambda: renderers,
         codec=PillowImageCodec(),
         tickets=TicketBook(),
         max_pixels=10_000_000,
@@ -169,7 +169,7 @@ def test_upload_sessions_paint_the_reference_picture(sessions: SessionService, c
     renderers = FakeNailRendererFactory()
     live = LiveService(
         sessions=sessions,
-        renderers=renderers,
+        renderers=lambda: renderers,
         codec=PillowImageCodec(),
         tickets=TicketBook(),
         max_pixels=10_000_000,
@@ -185,7 +185,7 @@ def test_upload_sessions_paint_the_reference_picture(sessions: SessionService, c
 def test_tickets_are_single_use_and_bound_to_a_session(sessions: SessionService, clock: Clock) -> None:
     live = LiveService(
         sessions=sessions,
-        renderers=FakeNailRendererFactory(),
+        renderers=FakeNailRendererFactory,
         codec=PillowImageCodec(),
         tickets=TicketBook(),
         max_pixels=10_000_000,
