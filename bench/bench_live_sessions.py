@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import os
 import sys
 import time
 from pathlib import Path
@@ -137,6 +138,8 @@ async def _main(args: argparse.Namespace) -> None:
     p95s = [r["p95_ms"] for r in rows if r["p95_ms"] is not None]
     meta = {
         "url": args.url,
+        "label": args.label,
+        "load_average": os.getloadavg(),
         "sessions": args.sessions,
         "fps": args.fps,
         "seconds": args.seconds,
@@ -159,6 +162,9 @@ def main() -> None:
     parser.add_argument("--fps", type=float, default=25.0)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--api-key", default=None, help="X-API-Key, when the server requires one")
+    parser.add_argument(
+        "--label", default="", help="what the server runs (e.g. 'full, 2 hands'), kept in the JSON"
+    )
     asyncio.run(_main(parser.parse_args()))
 
 

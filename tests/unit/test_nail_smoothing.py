@@ -61,7 +61,7 @@ def test_nail_smoother_restarts_a_finger_that_was_lost() -> None:
 def test_nail_smoother_forgets_hands_no_longer_in_view() -> None:
     smoother = NailSmoother()
     smoother.smooth(1, [_nail(2, 0.0)], 0.0)
-    smoother.forget_hands_from(1)
+    smoother.keep_hands({0})
     (again,) = smoother.smooth(1, [_nail(2, 80.0)], 0.04)
     assert again.cx == 80.0
 

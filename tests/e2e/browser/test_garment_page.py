@@ -79,3 +79,19 @@ def test_a_lost_network_is_reported_as_such(open_tab: Callable[..., Tab], server
     assert "Cannot reach the server" in tab.page.locator("#form-error").inner_text()
     assert tab.page.locator("#health").get_attribute("data-state") == "down"
     assert tab.errors == []
+
+
+def test_a_large_phone_photo_is_scaled_down_before_upload(
+    open_tab: Callable[..., Tab], server: str, tmp_path: Path
+) -> None:
+    big = tmp_path / "phone.jpg"
+    with Image.open(PERSON) as person:
+        person.convert("RGB").resize((3000, 4000)).save(big, quality=90)
+    tab = open_tab(server)
+    fill_form(tab, str(big))
+    tab.page.click("#submit")
+    tab.page.locator("#result:not([hidden])").wait_for(timeout=60_000)
+    src = tab.page.locator("#after-img").get_attribute("src") or ""
+    result = Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1])))
+    assert result.size == (1536, 2048)  # the engine saw the 2048-pixel copy, same aspect ratio
+    assert tab.errors == []

@@ -12,6 +12,7 @@ import httpx
 import numpy as np
 import pytest
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.browser.camera_scene import WIDTH, CameraScene
 from tests.e2e.browser.conftest import Tab
@@ -23,7 +24,12 @@ pytestmark = pytest.mark.browser
 
 
 def wait_until(tab: Tab, predicate: str, timeout: float = 20.0) -> None:
-    tab.page.wait_for_function(predicate, timeout=timeout * 1000)
+    try:
+        tab.page.wait_for_function(predicate, timeout=timeout * 1000)
+    except PlaywrightTimeout:
+        state = stats(tab.page) if tab.page.evaluate("() => Boolean(window.vtryonLive)") else None
+        message = f"not within {timeout} s: {predicate}; page: {state}, errors: {tab.errors}"
+        raise AssertionError(message) from None
 
 
 def wait_live(tab: Tab, frames: int = 10) -> None:
@@ -234,3 +240,31 @@ def test_with_api_keys_the_page_uses_its_key_and_a_socket_ticket(
             listed = client.get("/api/try-on/sessions/", headers={"X-API-Key": key}).json()
     assert [s["id"] for s in listed["sessions"]] == [stats(tab.page)["session"]]
     assert tab.errors == []
+
+
+def test_only_one_frame_is_ever_in_flight(open_tab: Callable[..., Tab], server: str) -> None:
+    tab = open_tab(server, "nails.html")
+    wait_live(tab)
+    # Sampled in the page every animation frame for two seconds: sent minus answered (or given up).
+    outstanding = tab.page.evaluate(
+        """() => new Promise((resolve) => {
+          const {live} = window.vtryonLive, seen = new Set(), end = performance.now() + 2000;
+          const look = () => {
+            seen.add(live.framesSent - live.resultsReceived - live.framesTimedOut);
+            if (performance.now() < end) requestAnimationFrame(look); else resolve([...seen]);
+          };
+          look();
+        })"""
+    )
+    assert set(outstanding) <= {0, 1}
+    session_id = stats(tab.page)["session"]
+    tab.page.close()  # the server folds a connection's counters into the session when it ends
+    with httpx.Client(base_url=server, timeout=10) as client:
+        deadline = time.monotonic() + 5
+        while True:
+            session = client.get(f"/api/try-on/sessions/{session_id}/").json()["session"]
+            if session["frames_processed"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+    # The server keeps only the newest waiting frame; with one in flight it never had to drop one.
+    assert session["frames_processed"] >= 10 and session["frames_dropped"] == 0

@@ -32,6 +32,7 @@ def test_palm_photo_has_landmarks_and_no_painted_nail(path: Path, model: str) ->
         renderer.close()
     assert result.hands == 1
     assert result.nails == 0
+    assert result.confidence == 0.0
     assert np.array_equal(result.image, frame)
 
 

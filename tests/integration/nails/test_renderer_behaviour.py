@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -134,3 +136,43 @@ def test_tracking_a_moving_hand_keeps_painting_and_reports_timings() -> None:
     assert set(results[0].timings_ms) == {"landmarks", "render"}
     assert gone.hands == 0
     assert np.array_equal(gone.image, empty)
+
+
+def _flicker(renderer: MediaPipeNailRenderer, hand: np.ndarray) -> float:
+    """Mean share of painted pixels that change between consecutive frames of a still, noisy camera."""
+    rng = np.random.default_rng(11)
+    masks = []
+    for i in range(12):
+        noisy = np.clip(hand.astype(np.int16) + rng.normal(0, 6, hand.shape), 0, 255).astype(np.uint8)
+        result = renderer.render(noisy, 40 * i)
+        masks.append(np.all(np.abs(result.image.astype(int) - [16, 48, 224]) < 90, axis=2))
+    changes = [(a ^ b).sum() / max(1, a.sum()) for a, b in itertools.pairwise(masks[2:])]
+    return float(np.mean(changes))
+
+
+def test_tracking_mode_paints_a_still_hand_more_steadily_than_single_images() -> None:
+    hand = draw_hand(HandCase(length=220.0)).image
+    video = MediaPipeNailRenderer(mode="video")
+    still = MediaPipeNailRenderer(mode="image")
+    try:
+        video.set_design(BLUE)
+        still.set_design(BLUE)
+        steady, jumpy = _flicker(video, hand), _flicker(still, hand)
+    finally:
+        video.close()
+        still.close()
+    assert steady < 0.6 * jumpy
+
+
+@pytest.mark.parametrize("mode", ["image", "video"])
+def test_both_hands_in_one_frame_get_all_ten_nails(mode: str) -> None:
+    left = draw_hand(HandCase(center=(170.0, 250.0), length=230.0, side="left", angle_deg=-10.0)).image
+    right = draw_hand(HandCase(center=(470.0, 250.0), length=230.0, side="right", angle_deg=10.0)).image
+    frame = np.concatenate([left[:, :320], right[:, 320:]], axis=1)
+    renderer = MediaPipeNailRenderer(mode=mode)  # type: ignore[arg-type]
+    try:
+        results = [renderer.render(frame, 40 * i) for i in range(3)]
+    finally:
+        renderer.close()
+    assert [(r.hands, r.nails) for r in results] == [(2, 10)] * 3
+    assert all(0.3 < r.confidence <= 1.0 for r in results)

@@ -87,19 +87,20 @@ def refine_nail(frame: npt.NDArray[np.uint8], nail: Nail) -> Nail:
     contrast = float(np.linalg.norm(plate_rgb - skin_rgb))
     if contrast < _MIN_CONTRAST:
         return nail
-    # Squared distances (no square roots) on the crop; this runs for every nail of every frame.
-    diff_plate = crop - plate_rgb
-    diff_skin = crop - skin_rgb
-    to_plate = np.einsum("ijk,ijk->ij", diff_plate, diff_plate)
-    to_skin = np.einsum("ijk,ijk->ij", diff_skin, diff_skin)
-    # Near the plate's colour, not merely nearer to it than to skin: the background past the tip is neither.
-    nearer_plate = (to_plate < to_skin) & (to_plate < (_NEAR_PLATE * contrast) ** 2)
+    # Only pixels inside a generous box around the prediction can be plate; work on those alone, with
+    # squared distances: this runs for every nail of every frame.
     prior = (np.abs(a) < 1.35 * hl) & (np.abs(b) < 1.35 * hw)
-    plate = nearer_plate & prior
+    pixels, pa, pb = crop[prior], a[prior], b[prior]
+    diff_plate = pixels - plate_rgb
+    diff_skin = pixels - skin_rgb
+    to_plate = np.einsum("ij,ij->i", diff_plate, diff_plate)
+    to_skin = np.einsum("ij,ij->i", diff_skin, diff_skin)
+    # Near the plate's colour, not merely nearer to it than to skin: the background past the tip is neither.
+    plate = (to_plate < to_skin) & (to_plate < (_NEAR_PLATE * contrast) ** 2)
     if plate.sum() < _MIN_PIXELS:
         return nail
-    along = np.sort(a[plate & (np.abs(b) < 0.5 * hw)])
-    across = np.sort(b[plate & (np.abs(a) < 0.5 * hl)])
+    along = np.sort(pa[plate & (np.abs(pb) < 0.5 * hw)])
+    across = np.sort(pb[plate & (np.abs(pa) < 0.5 * hl)])
     if along.size < 6 or across.size < 6:
         return nail
     a_lo, a_hi = _trimmed_range(along)

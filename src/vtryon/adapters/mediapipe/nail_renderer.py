@@ -28,6 +28,14 @@ _PLATE_CONTRAST = 24.0
 _PLATES_NEEDED = 4
 
 
+def _slots(sides: list[str]) -> list[int]:
+    """A stable filter slot per hand: by the side it shows when the sides differ (MediaPipe's hand order
+    can swap between frames), else by order."""
+    if len(set(sides)) == len(sides):
+        return [0 if side == "Left" else 1 for side in sides]
+    return [2 + i for i in range(len(sides))]
+
+
 def _nails_of(frame: Image, points: np.ndarray, image_side: str, score: float) -> list[Nail]:
     nails = nails_from_landmarks(points, image_side, score)
     if nails or back_facing(points, image_side) > -0.25:
@@ -78,7 +86,8 @@ class MediaPipeNailRenderer:
         t1 = time.perf_counter()
         painted: list[Nail] = []
         scores: list[float] = []
-        for slot, hand in enumerate(hands):
+        slots = _slots([hand.image_side for hand in hands])
+        for slot, hand in zip(slots, hands, strict=True):
             nails = _nails_of(frame, hand.points, hand.image_side, hand.score)
             if self._smoother is not None:
                 nails = self._smoother.smooth(slot, nails, timestamp_ms / 1000.0)
@@ -87,10 +96,11 @@ class MediaPipeNailRenderer:
             painted.extend(nails)
             scores.extend(n.confidence for n in nails)
         if self._smoother is not None:
-            self._smoother.forget_hands_from(len(hands))
+            self._smoother.keep_hands(set(slots))
         image = paint_nails(frame, painted, self._design) if painted else frame
         t2 = time.perf_counter()
-        confidence = float(np.mean(scores)) if scores else (max(h.score for h in hands) if hands else 0.0)
+        # How sure we are of what was painted: nothing painted, nothing to be sure of.
+        confidence = float(np.mean(scores)) if scores else 0.0
         return NailFrame(
             image=image,
             hands=len(hands),

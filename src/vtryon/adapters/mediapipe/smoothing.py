@@ -93,7 +93,7 @@ class NailSmoother:
             )
         return out
 
-    def forget_hands_from(self, count: int) -> None:
-        """Drop the filters of hand slots ``>= count`` (those hands are no longer in view)."""
-        for key in [k for k in self._filters if k[0] >= count]:
+    def keep_hands(self, slots: set[int]) -> None:
+        """Drop the filters of every hand slot not in ``slots`` (those hands are no longer in view)."""
+        for key in [k for k in self._filters if k[0] not in slots]:
             del self._filters[key]

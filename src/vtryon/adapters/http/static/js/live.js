@@ -36,6 +36,7 @@ const live = {
   webp: false,
   facing: "user",
   stream: null,
+  cameraFps: DEFAULT_MAX_FPS,
   paused: false,
   frameNumber: 0,
   inFlight: null, // {frameNumber, sentAt}
@@ -147,7 +148,9 @@ async function pump() {
     live.framesTimedOut += 1; // lost or very late: give up on it so the stream keeps moving
     live.inFlight = null;
   }
-  const maxFps = (connection.ready && connection.ready.max_fps) || DEFAULT_MAX_FPS;
+  // Never faster than the server allows, nor than the camera delivers new pictures (a repeated picture
+  // costs the server a frame and shows nothing new).
+  const maxFps = Math.min((connection.ready && connection.ready.max_fps) || DEFAULT_MAX_FPS, live.cameraFps);
   const wait = 1000 / maxFps - (now - lastSendAt);
   if (wait > 1) {
     pumpTimer = setTimeout(pump, wait);
@@ -306,6 +309,8 @@ async function startCamera() {
   live.stream = null;
   try {
     live.stream = await openCamera(video, live.facing);
+    const track = live.stream.getVideoTracks()[0];
+    live.cameraFps = (track && track.getSettings().frameRate) || DEFAULT_MAX_FPS;
     video.classList.toggle("mirrored", live.mirrored);
     keeper.mirrored = live.mirrored;
     notice("");
