@@ -52,10 +52,12 @@ def camera_file(tmp_path_factory: pytest.TempPathFactory, scene: CameraScene) ->
     return write_y4m(tmp_path_factory.mktemp("camera") / "hand.y4m", [scene.frame] * 30, fps=30)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(camera_file: Path) -> Iterator[Browser]:
+    # Module scope: Playwright's sync API keeps an event loop running in this thread while it is open,
+    # which would break every later test that calls asyncio.run().
     if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set VTRYON_CHROMIUM)")
+        pytest.fail(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set VTRYON_CHROMIUM)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM),

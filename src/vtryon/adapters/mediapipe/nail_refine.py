@@ -49,14 +49,30 @@ def _samples(
 
 
 def _plate_and_skin(
-    crop: npt.NDArray[np.float32], a: npt.NDArray[np.float32], b: npt.NDArray[np.float32], nail: Nail
+    crop: npt.NDArray[np.float32],
+    a: npt.NDArray[np.float32],
+    b: npt.NDArray[np.float32],
+    nail: Nail,
+    *,
+    plate_half: bool,
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]] | None:
+    """Mean colours of the nail's centre and of the skin below its cuticle.
+
+    ``plate_half``: take only the half of the centre least like the skin (a misplaced box's centre is
+    partly skin). Good for refining; not for telling palms, where it finds "plates" in noise.
+    """
     hl, hw = nail.length / 2.0, nail.width / 2.0
     core = (np.abs(a) < 0.4 * hl) & (np.abs(b) < 0.4 * hw)
     skin = (a < -hl - 0.15 * nail.width) & (a > -hl - 0.7 * nail.width) & (np.abs(b) < 0.5 * hw)
     if core.sum() < 4 or skin.sum() < 4:
         return None
-    return crop[core].mean(axis=0), crop[skin].mean(axis=0)
+    skin_rgb = crop[skin].mean(axis=0)
+    centre = crop[core]
+    if not plate_half:
+        return centre.mean(axis=0), skin_rgb
+    away = np.einsum("ij,ij->i", centre - skin_rgb, centre - skin_rgb)
+    plate_rgb = centre[away >= np.median(away)].mean(axis=0)
+    return plate_rgb, skin_rgb
 
 
 def plate_contrast(frame: npt.NDArray[np.uint8], nail: Nail) -> float:
@@ -68,7 +84,7 @@ def plate_contrast(frame: npt.NDArray[np.uint8], nail: Nail) -> float:
     if sampled is None:
         return 0.0
     crop, a, b, _x0, _y0 = sampled
-    colours = _plate_and_skin(crop, a, b, nail)
+    colours = _plate_and_skin(crop, a, b, nail, plate_half=False)
     return 0.0 if colours is None else float(np.linalg.norm(colours[0] - colours[1]))
 
 
@@ -78,7 +94,7 @@ def refine_nail(frame: npt.NDArray[np.uint8], nail: Nail) -> Nail:
     if sampled is None:
         return nail
     crop, a, b, _x0, _y0 = sampled
-    colours = _plate_and_skin(crop, a, b, nail)
+    colours = _plate_and_skin(crop, a, b, nail, plate_half=True)
     if colours is None:
         return nail
     hl, hw = nail.length / 2.0, nail.width / 2.0
