@@ -14,4 +14,12 @@ from vtryon.domain import (
 
 __version__ = "0.1.0"
 
-__all__ = ("ClothType", "NailDesign", "TryOnParams", "TryOnRequest", "TryOnResult", "VtryonError", "__version__")
+__all__ = (
+    "ClothType",
+    "NailDesign",
+    "TryOnParams",
+    "TryOnRequest",
+    "TryOnResult",
+    "VtryonError",
+    "__version__",
+)
