@@ -167,7 +167,14 @@ def main() -> None:
     report(
         "bench_nails",
         rows,
-        {"frames": args.frames, "size": "640x480", "cores": 1, "accuracy": accuracy, "memory": memory},
+        {
+            "frames": args.frames,
+            "size": "640x480",
+            "cores": 1,
+            "load_average": os.getloadavg(),
+            "accuracy": accuracy,
+            "memory": memory,
+        },
     )
     print()
     for table in (accuracy, memory):
