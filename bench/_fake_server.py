@@ -51,7 +51,14 @@ def main() -> None:
     port = int(sys.argv[1])
     stack = make_stack(Path(tempfile.mkdtemp()), queue_size=64, max_fps=1000.0)
     stack.engine.seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
-    uvicorn.run(stack.app(), host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio")
+    uvicorn.run(
+        stack.app(),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws="websockets-sansio",
+        ws_per_message_deflate=False,
+    )
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ def serving(app: Any, *, port: int | None = None, ws_max_size: int = 8 * 1024 * 
         port=port,
         log_level="warning",
         ws="websockets-sansio",
+        ws_per_message_deflate=False,
         ws_max_size=ws_max_size,
         lifespan="on",
     )
