@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Callable
 
 from vtryon.app.engine_slot import EngineSlot
@@ -38,14 +39,17 @@ class TryOnService:
         self._max_pixels = max_pixels
         self._timeout = job_timeout
         self._quality = output_quality
+        self._decoder = ThreadPoolExecutor(max_workers=2, thread_name_prefix="vtryon-decode")
 
     # -- inputs ------------------------------------------------------------------------------------------
     def prepare(
         self, person: bytes, cloth: bytes, params: TryOnParams, mask: bytes | None = None
     ) -> TryOnRequest:
         """Decode and check both photos (and an optional mask the size of the person photo)."""
+        # Pillow releases the GIL while decoding: decode the garment beside the person photo.
+        cloth_future = self._decoder.submit(self._codec.decode, cloth, max_pixels=self._max_pixels)
         person_image = self._codec.decode(person, max_pixels=self._max_pixels)
-        cloth_image = self._codec.decode(cloth, max_pixels=self._max_pixels)
+        cloth_image = cloth_future.result()
         mask_image = None
         if mask is not None:
             mask_image = self._codec.decode_mask(mask, max_pixels=self._max_pixels)
