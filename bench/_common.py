@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import statistics
 import time
@@ -43,7 +44,11 @@ def report(name: str, rows: list[dict[str, Any]], meta: dict[str, Any] | None = 
     document = {
         "benchmark": name,
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": {"python": platform.python_version(), "cpu": platform.processor() or platform.machine()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpu": platform.processor() or platform.machine(),
+            "load_avg_1m": os.getloadavg()[0],  # the machine is shared: say how busy it was
+        },
         "meta": meta or {},
         "rows": rows,
     }

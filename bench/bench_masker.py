@@ -82,7 +82,6 @@ def main() -> None:
             "size": f"{SIZE[0]}x{SIZE[1]}",
             "cores": cores,
             "repeats": args.repeats,
-            "load_avg_1m": os.getloadavg()[0],
         },
     )
 

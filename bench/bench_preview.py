@@ -9,7 +9,6 @@ garments (evaluation only). Masks come from MediaPipeMasker, outside the timed c
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -94,7 +93,6 @@ def main() -> None:
             "size": f"{SIZE[0]}x{SIZE[1]}",
             "cores": cores,
             "repeats": args.repeats,
-            "load_avg_1m": os.getloadavg()[0],
         },
     )
 

@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 from diffusers import AutoencoderKL, UNet2DConditionModel
@@ -121,3 +124,20 @@ def copy_tiny_catvton(tiny: TinyCatVTON, root: Path) -> TinyCatVTON:
     attention = root / "model.safetensors"
     shutil.copy(tiny.attention, attention)
     return TinyCatVTON(root / "base", root / "vae", attention, tiny.attn1_modules)
+
+
+@contextmanager
+def first_unet_call_runs_out_of_memory(unet: torch.nn.Module) -> Iterator[None]:
+    """Make the UNet's next forward raise CUDA's out-of-memory error once, as a full GPU would."""
+    raised: list[bool] = []
+
+    def fail_once(module: torch.nn.Module, args: tuple[Any, ...]) -> None:
+        if not raised:
+            raised.append(True)
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    handle = unet.register_forward_pre_hook(fail_once)
+    try:
+        yield
+    finally:
+        handle.remove()

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+from tests.support.tiny_catvton import first_unet_call_runs_out_of_memory
 from vtryon.adapters.catvton.engine import CatVTONEngine
 from vtryon.domain.errors import Cancelled, InvalidInput, OutOfMemory
 from vtryon.domain.tryon import TryOnParams
@@ -129,21 +130,11 @@ def test_without_repaint_the_model_redraws_the_whole_frame(
 def test_out_of_memory_is_reported_and_the_next_request_succeeds(
     engine: CatVTONEngine, photos: Photos, params: TryOnParams
 ) -> None:
-    raised: list[bool] = []
-
-    def fail_once(module: torch.nn.Module, args: tuple[Any, ...]) -> None:
-        if not raised:
-            raised.append(True)
-            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
-
-    handle = engine.pipeline.unet.register_forward_pre_hook(fail_once)
-    try:
+    with first_unet_call_runs_out_of_memory(engine.pipeline.unet):
         with pytest.raises(OutOfMemory) as caught:
             engine.generate(*photos, params)
         assert caught.value.code == "out_of_memory"
         out = engine.generate(*photos, params)
-    finally:
-        handle.remove()
     np.testing.assert_array_equal(out, engine.generate(*photos, params))
 
 

@@ -10,13 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
-import torch
 from PIL import Image
 
 from tests.e2e.server.test_tryon_api import files
 from tests.support.server import serving
 from tests.support.stack import make_stack
-from tests.support.tiny_catvton import TinyCatVTON
+from tests.support.tiny_catvton import TinyCatVTON, first_unet_call_runs_out_of_memory
 
 pytestmark = pytest.mark.slow
 
@@ -40,22 +39,12 @@ def test_mobile_request_runs_catvton_and_survives_out_of_memory(tmp_path: Path, 
             assert time.monotonic() < deadline
             time.sleep(0.05)
         engine: Any = slot.get()
-        raised: list[bool] = []
-
-        def fail_once(module: torch.nn.Module, args: tuple[Any, ...]) -> None:
-            if not raised:
-                raised.append(True)
-                raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
-
-        handle = engine.pipeline.unet.register_forward_pre_hook(fail_once)
-        try:
+        with first_unet_call_runs_out_of_memory(engine.pipeline.unet):
             form = {"num_inference_steps": "10", "guidance_scale": "2.5", "seed": "3"}
             failed = client.post("/api/try-on", files=files(), data=form)
             assert failed.status_code == 507
             assert failed.json()["error"]["code"] == "out_of_memory"
             response = client.post("/api/try-on", files=files(), data=form)
-        finally:
-            handle.remove()
         assert response.status_code == 200, response.text
         body = response.json()
         assert body["engine"] == "catvton" and body["seed"] == 3
