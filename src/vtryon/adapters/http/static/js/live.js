@@ -283,6 +283,7 @@ async function capture() {
       frame_number: result.header.frame_number,
       hands: result.header.hands,
       nails: result.header.nails,
+      processing_ms: result.header.processing_ms,
       post_id: keeper.recipe && keeper.recipe.mode === "explore" ? keeper.recipe.post_id : null,
       facing: live.facing,
       user_agent: navigator.userAgent,
