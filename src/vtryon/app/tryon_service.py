@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from vtryon.app.engine_slot import EngineSlot
 from vtryon.domain.errors import InvalidInput, NotFound
