@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vtryon.adapters.mediapipe._pose import Pose, PoseDetector
 from vtryon.adapters.mediapipe.pose_masker import MediaPipeMasker
+from vtryon.adapters.shared.pose import Pose, PoseDetector
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 SHARED = Path(__file__).resolve().parents[4] / "shared" / "data"

@@ -15,8 +15,8 @@ from tests.integration.masker.conftest import (
     load,
     value_at,
 )
-from vtryon.adapters.mediapipe._pose import PoseDetector
 from vtryon.adapters.mediapipe.pose_masker import MediaPipeMasker
+from vtryon.adapters.shared.pose import PoseDetector
 from vtryon.domain.errors import InvalidInput
 from vtryon.domain.tryon import ClothType
 

@@ -9,9 +9,9 @@ import pytest
 
 from tests.integration.preview.conftest import SHARED, load
 from tests.integration.preview.garments import TEE_COLOUR, product_photo, vest_outline
-from vtryon.adapters.mediapipe._pose import PoseDetector
 from vtryon.adapters.mediapipe.pose_masker import MediaPipeMasker
 from vtryon.adapters.preview.engine import STAGES, PreviewEngine
+from vtryon.adapters.shared.pose import PoseDetector
 from vtryon.domain.errors import Cancelled, InvalidInput
 from vtryon.domain.tryon import ClothType, TryOnParams
 

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vtryon.adapters.mediapipe._pose import Pose, PoseDetector
+from vtryon.adapters.shared.pose import Pose, PoseDetector
 from vtryon.domain.errors import InvalidInput
 from vtryon.domain.tryon import ClothType
 from vtryon.ports.images import Image, Mask

@@ -13,12 +13,12 @@ import threading
 import cv2
 import numpy as np
 
-from vtryon.adapters.preview._pose import PoseDetector
 from vtryon.adapters.preview.composite import arm_layer, blend
 from vtryon.adapters.preview.cutout import cut_out
 from vtryon.adapters.preview.keypoints import find_points
 from vtryon.adapters.preview.placement import place
 from vtryon.adapters.preview.warp import tps_maps
+from vtryon.adapters.shared.pose import PoseDetector, check_image
 from vtryon.domain.errors import Cancelled, InvalidInput
 from vtryon.domain.tryon import ClothType, TryOnParams
 from vtryon.ports.diffusion import ProgressCallback, StopCheck
@@ -26,26 +26,10 @@ from vtryon.ports.images import Image, Mask
 
 __all__ = ("PreviewEngine",)
 
-#: Each side of an input must be at least this many pixels (the pose model needs a body to look at).
-MIN_SIDE = 64
 #: The garment photo is worked on at this long side at most: the result is a preview, and the cut-out
 #: costs grow with the pixel count.
 CLOTH_WORK_SIDE = 768
 STAGES = 5
-
-
-def _check_image(image: Image, what: str) -> None:
-    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
-        raise InvalidInput(
-            f"{what} must be H x W x 3 uint8 RGB, got {getattr(image, 'shape', None)} "
-            f"{getattr(image, 'dtype', None)}",
-            code="invalid_image",
-        )
-    if min(image.shape[:2]) < MIN_SIDE:
-        raise InvalidInput(
-            f"{what} is {image.shape[1]}x{image.shape[0]}: each side must be at least {MIN_SIDE} pixels",
-            code="image_too_small",
-        )
 
 
 def _check_mask(mask: Mask, person: Image) -> None:
@@ -80,8 +64,8 @@ class PreviewEngine:
         should_stop: StopCheck | None = None,
     ) -> Image:
         # 1. Check inputs: every bad input is a domain error before any work is done.
-        _check_image(person, "person image")
-        _check_image(cloth, "garment image")
+        check_image(person, "person image")
+        check_image(cloth, "garment image")
         _check_mask(mask, person)
         cloth_type = ClothType(params.cloth_type)
         stage = 0

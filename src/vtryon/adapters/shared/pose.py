@@ -1,4 +1,7 @@
-"""One-shot pose detection for the masker: 33 landmarks in pixels plus the person segmentation mask."""
+"""One-shot pose detection: 33 landmarks in pixels plus the person segmentation mask.
+
+Both the masker (body-part polygons) and the preview engine (warp and arms-in-front) need it.
+"""
 
 from __future__ import annotations
 
