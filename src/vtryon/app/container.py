@@ -142,6 +142,9 @@ def _queue(settings: Settings) -> Iterator[ThreadJobQueue]:
         queue.close()
 
 
+_HOW_TO_GET = "For CatVTON: pip install 'vtryon[diffusion]' and run `vtryon weights pull`."
+
+
 def _engine_slot(settings: Settings) -> EngineSlot:
     """CatVTON when asked for or when its weights are present; otherwise the preview engine, said clearly."""
     licence = "CatVTON weights are CC BY-NC-SA 4.0 (non-commercial)"
@@ -157,9 +160,10 @@ def _engine_slot(settings: Settings) -> EngineSlot:
             None,
             note=f"CatVTON is not installed: missing {what}. Run `vtryon weights pull` ({licence}).",
         )
-    log.warning("CatVTON weights not found (%s): using the preview engine. Run `vtryon weights pull`.", what)
+    log.warning("CatVTON is not available (missing %s): using the preview engine. %s", what, _HOW_TO_GET)
+    reason = missing[0] if len(missing) == 1 else f"{len(missing)} CatVTON weight files are missing"
     return EngineSlot(
-        "preview", _preview_engine, note="CatVTON weights not found; classical preview engine in use"
+        "preview", _preview_engine, note=f"classical preview engine in use: {reason}. {_HOW_TO_GET}"
     )
 
 
