@@ -23,6 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.support.server import free_port
 from tests.support.stack import make_stack
 
+from vtryon.app.cli.serve import websocket_options
+
 
 @contextmanager
 def fake_server(engine_seconds: float = 0.0) -> Iterator[str]:
@@ -56,8 +58,7 @@ def main() -> None:
         host="127.0.0.1",
         port=port,
         log_level="warning",
-        ws="websockets-sansio",
-        ws_per_message_deflate=False,
+        **websocket_options(16 * 1024 * 1024),
     )
 
 

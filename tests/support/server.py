@@ -11,6 +11,8 @@ from typing import Any
 
 import uvicorn
 
+from vtryon.app.cli.serve import websocket_options
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -27,10 +29,8 @@ def serving(app: Any, *, port: int | None = None, ws_max_size: int = 8 * 1024 * 
         host="127.0.0.1",
         port=port,
         log_level="warning",
-        ws="websockets-sansio",
-        ws_per_message_deflate=False,
-        ws_max_size=ws_max_size,
         lifespan="on",
+        **websocket_options(ws_max_size),
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

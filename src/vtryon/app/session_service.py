@@ -39,12 +39,7 @@ class SessionService:
         return self._clock()
 
     def create_explore(self, owner: str, post_id: int, *, mirrored: bool = True) -> Session:
-        try:
-            design = self._catalog.get(post_id)
-        except NotFound:
-            raise InvalidInput(
-                f"no catalogue design with post_id {post_id}", code="unknown_post_id"
-            ) from None
+        design = self.catalogue_design(post_id)
         session = Session.start(
             owner=owner,
             mode=SessionMode.EXPLORE,

@@ -10,6 +10,7 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -88,7 +89,7 @@ def create_app(
             "services": Provide(provide_services, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=False),
         },
-        state=_state(services, config),
+        state=State({"services": services, "config": config}),
         exception_handlers=exception_handlers,
         lifespan=[lifespan],
         cors_config=cors,
@@ -105,9 +106,3 @@ def create_app(
         ),
         debug=config.debug,
     )
-
-
-def _state(services: Services, config: ServerConfig) -> Any:
-    from litestar.datastructures import State
-
-    return State({"services": services, "config": config})

@@ -183,7 +183,7 @@ async def _on_control(conn: _Connection, text: str) -> None:
 async def _processor(conn: _Connection, services: Services) -> None:
     while True:
         header, payload = await conn.slot.get()
-        if conn.stream.session.is_expired(time.time()):
+        if conn.stream.session.is_expired(services.sessions.now()):  # the services' clock, as on open
             await _close(conn.socket, p.CLOSE_POLICY, "expired")
             return
         started = time.perf_counter()

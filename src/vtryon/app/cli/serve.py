@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from typing import Any
 
 from vtryon.app.cli.settings_flags import add_settings_flags, settings_from_args
 from vtryon.domain.protocol import HEADER_SIZE
@@ -13,6 +14,16 @@ __all__ = ("register",)
 log = logging.getLogger("vtryon.serve")
 
 BANNER = "!" * 78
+
+
+def websocket_options(max_message_bytes: int) -> dict[str, Any]:
+    """uvicorn's WebSocket settings for the live stream (the tests and benchmarks serve with them too)."""
+    return {
+        "ws": "websockets-sansio",  # waits for the socket to drain, so a client that stops reading is noticed
+        # Frames are JPEG/WebP already: permessage-deflate would spend ~1 ms a frame each way for nothing.
+        "ws_per_message_deflate": False,
+        "ws_max_size": max_message_bytes,
+    }
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -45,10 +56,7 @@ def run(args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
-        ws="websockets-sansio",
-        # Frames are JPEG/WebP already: permessage-deflate would spend ~1 ms a frame each way for nothing.
-        ws_per_message_deflate=False,
-        ws_max_size=settings.max_frame_bytes + HEADER_SIZE + 64 * 1024,
+        **websocket_options(settings.max_frame_bytes + HEADER_SIZE + 64 * 1024),
         ws_ping_interval=20.0,
         ws_ping_timeout=20.0,
         timeout_graceful_shutdown=5,
