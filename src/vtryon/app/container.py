@@ -21,6 +21,7 @@ from vtryon.adapters.http.auth import KeyRing
 from vtryon.adapters.http.state import ServerConfig, Services
 from vtryon.adapters.jobs.thread_queue import ThreadJobQueue
 from vtryon.app.engine_slot import EngineSlot
+from vtryon.app.job_runner import JobRunner
 from vtryon.app.live_service import LiveService
 from vtryon.app.result_service import ResultService
 from vtryon.app.session_service import SessionService
@@ -29,6 +30,7 @@ from vtryon.app.tickets import TicketBook
 from vtryon.app.tryon_service import TryOnService
 from vtryon.ports.catalog import DesignCatalog
 from vtryon.ports.codec import ImageCodec
+from vtryon.ports.jobs import JobQueue
 from vtryon.ports.masker import Masker
 from vtryon.ports.nail_renderer import NailRendererFactory
 from vtryon.ports.stores import ResultStore, SessionStore
@@ -134,12 +136,48 @@ def _engine_resource(settings: Settings) -> Iterator[EngineSlot]:
         slot.close()
 
 
-def _queue(settings: Settings) -> Iterator[ThreadJobQueue]:
-    queue = ThreadJobQueue(max_pending=settings.queue_size, workers=settings.workers)
+def _queue(settings: Settings, runner: JobRunner) -> Iterator[JobQueue]:
+    """SAQ on Redis when a URL is set (jobs shared by API replicas, run by `vtryon worker` processes),
+    else the in-process queue whose threads run ``runner``. Async parts close in ``build_app``'s loop."""
+    if settings.redis_url:
+        from vtryon.adapters.jobs.saq_queue import SaqJobQueue
+
+        yield SaqJobQueue(settings.redis_url, **_saq_options(settings))
+        return
+    queue = ThreadJobQueue(
+        runner,
+        max_pending=settings.queue_size,
+        workers=settings.workers,
+        retention=settings.job_retention,
+        max_retained=settings.job_keep,
+    )
     try:
         yield queue
     finally:
         queue.close()
+
+
+def _saq_options(settings: Settings) -> dict[str, Any]:
+    """What the API replicas and the workers must agree on about the shared queue."""
+    return {
+        "capacity": settings.queue_size,
+        "timeout": settings.job_timeout,
+        "retention": settings.job_retention,
+        "attempts": settings.job_attempts,
+        "heartbeat": settings.job_heartbeat,
+    }
+
+
+def _api_engine(settings: Settings, engine: Callable[[], EngineSlot]) -> EngineSlot | None:
+    """The engine the API process runs jobs with; none when `vtryon worker` processes do (Redis)."""
+    return None if settings.redis_url else engine()
+
+
+async def _start_jobs(container: Container) -> None:
+    """Load the engine (embedded only) and connect the queue, in the server's loop."""
+    if not container.settings().redis_url:
+        container.engine().start()
+    await container.queue().start()
 
 
 _HOW_TO_GET = "For CatVTON: pip install 'vtryon[diffusion]' and run `vtryon weights pull`."
@@ -192,7 +230,6 @@ class Container(containers.DeclarativeContainer):
     masker = providers.Resource(_masker)
     renderers = providers.Singleton(_renderers, settings)
     engine = providers.Resource(_engine_resource, settings)
-    queue = providers.Resource(_queue, settings)
     tickets = providers.Singleton(TicketBook)
 
     sessions = providers.Singleton(
@@ -204,15 +241,23 @@ class Container(containers.DeclarativeContainer):
         ttl=settings.provided.session_ttl,
         max_pixels=settings.provided.max_image_pixels,
     )
-    tryon = providers.Singleton(
-        TryOnService,
+    runner = providers.Singleton(
+        JobRunner,
         codec=codec,
         masker=masker.provider,
         engine=engine,
+        max_pixels=settings.provided.max_image_pixels,
+        output_quality=settings.provided.output_quality,
+    )
+    queue = providers.Resource(_queue, settings, runner)
+    tryon = providers.Singleton(
+        TryOnService,
+        codec=codec,
+        runner=runner,
         queue=queue,
+        engine=providers.Singleton(_api_engine, settings, engine.provider),
         max_pixels=settings.provided.max_image_pixels,
         job_timeout=settings.provided.job_timeout,
-        output_quality=settings.provided.output_quality,
     )
     results = providers.Singleton(
         ResultService,
@@ -247,6 +292,6 @@ def build_app(container: Container) -> Any:
     return create_app(
         container.services(),
         container.server_config(),
-        on_startup=[lambda: container.engine().start()],
-        on_shutdown=[container.shutdown_resources],
+        on_startup=[lambda: _start_jobs(container)],
+        on_shutdown=[lambda: container.queue().aclose(), container.shutdown_resources],
     )

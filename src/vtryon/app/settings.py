@@ -51,6 +51,11 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     queue_size: int = 8
     workers: int = 1
     job_timeout: float = 600.0
+    job_retention: float = 300.0  # seconds a finished job (its encoded image) stays readable
+    job_keep: int = 64  # finished jobs kept in memory at most (embedded queue)
+    job_attempts: int = 2  # runs of a job whose worker died or stopped, before it ends `failed` (Redis)
+    job_heartbeat: int = 15  # seconds a running job may go unheard before it is swept (Redis)
+    worker_grace: float = 30.0  # `vtryon worker` on SIGTERM: seconds to finish its job before handing it back
     # live nails
     hand_model: Literal["full", "lite"] = "full"
     num_hands: int = 2

@@ -1,67 +1,64 @@
-"""Garment try-on use case: check inputs, queue the work, run masker -> engine -> encode in a worker."""
+"""Garment try-on use case: check the upload cheaply, queue it as data, let a runner do the heavy part.
+
+The API process never decodes a photo for the queue: it checks room in the queue first (so a busy server
+answers 503 at once, whatever the upload), reads the images' headers (format, pixel count), and hands the
+bytes on. Decoding, masking, the engine and encoding happen in a ``JobRunner``, in a worker thread of this
+process (embedded) or in a ``vtryon worker`` process (Redis). The library keeps ``prepare``/``execute``.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 
 from vtryon.app.engine_slot import EngineSlot
-from vtryon.domain.errors import InvalidInput, NotFound
+from vtryon.app.job_runner import JobRunner
+from vtryon.domain.errors import Cancelled, NotFound, TooLarge
 from vtryon.domain.tryon import JobEvent, JobInfo, TryOnParams, TryOnRequest, TryOnResult
 from vtryon.ports.api import Health
 from vtryon.ports.codec import ImageCodec
-from vtryon.ports.diffusion import Diffusion, ProgressCallback, StopCheck
-from vtryon.ports.jobs import JobQueue
-from vtryon.ports.masker import Masker
+from vtryon.ports.diffusion import ProgressCallback, StopCheck
+from vtryon.ports.jobs import ClientGone, JobQueue, JobResult, TryOnJob
 
 __all__ = ("TryOnService",)
 
 
 class TryOnService:
-    """Implements the ``TryOnAPI`` driving port."""
+    """Implements the ``TryOnAPI`` driving port.
+
+    Args:
+        engine: the engine this process runs jobs with, or ``None`` when ``vtryon worker`` processes do
+            (then readiness is "a worker was seen recently").
+    """
 
     def __init__(
         self,
         *,
         codec: ImageCodec,
-        masker: Callable[[], Masker],
-        engine: EngineSlot,
+        runner: JobRunner,
         queue: JobQueue,
+        engine: EngineSlot | None,
         max_pixels: int,
         job_timeout: float,
-        output_quality: int = 92,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._codec = codec
-        self._masker = masker
-        self._engine = engine
+        self._runner = runner
         self._queue = queue
+        self._engine = engine
         self._max_pixels = max_pixels
         self._timeout = job_timeout
-        self._quality = output_quality
-        self._decoder = ThreadPoolExecutor(max_workers=2, thread_name_prefix="vtryon-decode")
+        self._clock = clock
 
-    # -- inputs ------------------------------------------------------------------------------------------
+    # -- library: run here, in the calling thread --------------------------------------------------------
     def prepare(
         self, person: bytes, cloth: bytes, params: TryOnParams, mask: bytes | None = None
     ) -> TryOnRequest:
         """Decode and check both photos (and an optional mask the size of the person photo)."""
-        # Pillow releases the GIL while decoding: decode the garment beside the person photo.
-        cloth_future = self._decoder.submit(self._codec.decode, cloth, max_pixels=self._max_pixels)
-        person_image = self._codec.decode(person, max_pixels=self._max_pixels)
-        cloth_image = cloth_future.result()
-        mask_image = None
-        if mask is not None:
-            mask_image = self._codec.decode_mask(mask, max_pixels=self._max_pixels)
-            if mask_image.shape[:2] != person_image.shape[:2]:
-                raise InvalidInput(
-                    f"mask is {mask_image.shape[1]}x{mask_image.shape[0]} but the person photo is "
-                    f"{person_image.shape[1]}x{person_image.shape[0]}",
-                    code="mask_size_mismatch",
-                )
-        return TryOnRequest(person=person_image, cloth=cloth_image, params=params, mask=mask_image)
+        return self._runner.decode(person, cloth, params, mask)
 
-    # -- running -----------------------------------------------------------------------------------------
     def execute(
         self,
         request: TryOnRequest,
@@ -70,87 +67,123 @@ class TryOnService:
         should_stop: StopCheck | None = None,
     ) -> TryOnResult:
         """Run one try-on in the calling thread (library and CLI use; the server goes through the queue)."""
-        return self._work(
-            self._engine.get(), request, request.params.with_concrete_seed(), progress, should_stop
-        )
-
-    def submit(self, request: TryOnRequest, owner: str) -> str:
-        """Queue a try-on; ``NotReady`` when no engine can run it, ``Busy`` when the queue is full."""
-        engine = self._engine.get()
         params = request.params.with_concrete_seed()
-        submitted = time.perf_counter()
+        return self._runner.render(request, params, progress=progress, should_stop=should_stop)
 
-        def work(progress: ProgressCallback, should_stop: StopCheck) -> TryOnResult:
-            queued_ms = (time.perf_counter() - submitted) * 1000
-            result = self._work(engine, request, params, progress, should_stop)
-            result.timings_ms["queue"] = queued_ms
-            return result
+    # -- server: through the queue -----------------------------------------------------------------------
+    async def submit(
+        self, person: bytes, cloth: bytes, params: TryOnParams, owner: str, *, mask: bytes | None = None
+    ) -> JobInfo:
+        """Queue a try-on; ``NotReady`` when no engine can run it, ``Busy`` when the queue is full."""
+        if self._engine is not None:
+            self._engine.get()
+        await self._queue.ensure_room()  # before any decoding: a busy server answers at once
+        await asyncio.to_thread(self._check_headers, person, cloth, mask)
+        job = TryOnJob(
+            person=person,
+            cloth=cloth,
+            mask=mask,
+            params=params.with_concrete_seed(),
+            owner=owner,
+            submitted_at=self._clock(),
+        )
+        job_id = await self._queue.submit(job)
+        return await self._queue.info(job_id)
 
-        return self._queue.submit(work, owner=owner, total_steps=params.num_inference_steps)
-
-    def _work(
+    async def run(
         self,
-        engine: Diffusion,
-        request: TryOnRequest,
+        person: bytes,
+        cloth: bytes,
         params: TryOnParams,
-        progress: ProgressCallback | None,
-        should_stop: StopCheck | None,
-    ) -> TryOnResult:
-        timings: dict[str, float] = {}
-        started = time.perf_counter()
-        mask = request.mask
-        if mask is None:
-            mask = self._masker().mask(request.person, params.cloth_type)
-        timings["mask"] = (time.perf_counter() - started) * 1000
-        mark = time.perf_counter()
-        image = engine.generate(
-            request.person, request.cloth, mask, params, progress=progress, should_stop=should_stop
-        )
-        timings["engine"] = (time.perf_counter() - mark) * 1000
-        mark = time.perf_counter()
-        encoded = self._codec.encode(image, "jpeg", quality=self._quality)
-        timings["encode"] = (time.perf_counter() - mark) * 1000
-        timings["total"] = (time.perf_counter() - started) * 1000
-        return TryOnResult(
-            image=image, seed=params.seed, engine=engine.name, timings_ms=timings, encoded=encoded
-        )
+        owner: str,
+        *,
+        mask: bytes | None = None,
+        gone: ClientGone | None = None,
+    ) -> JobResult:
+        """Submit and wait. The job is cancelled when it overruns ``job_timeout`` or the client leaves."""
+        info = await self.submit(person, cloth, params, owner, mask=mask)
+        waiting = asyncio.ensure_future(self._queue.result(info.job_id, timeout=self._timeout, consume=True))
+        if gone is None:
+            return await waiting
+        watcher = asyncio.ensure_future(gone())
+        abandoned = False
+        try:
+            await asyncio.wait({waiting, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            watcher.cancel()
+            if not waiting.done():  # the client left (or we were cancelled): nobody wants this image
+                abandoned = True
+                waiting.cancel()
+                with contextlib.suppress(BaseException):
+                    await waiting
+                with contextlib.suppress(Exception):
+                    await self._queue.cancel(info.job_id)
+        if abandoned:
+            raise Cancelled("the client went away before the try-on finished")
+        return waiting.result()
 
-    async def run(self, request: TryOnRequest, owner: str) -> TryOnResult:
-        """Submit and wait; the job is cancelled when it overruns ``job_timeout``."""
-        job_id = self.submit(request, owner)
-        result: TryOnResult = await self._queue.result(job_id, timeout=self._timeout)
-        return result
+    def _check_headers(self, person: bytes, cloth: bytes, mask: bytes | None) -> None:
+        """Reject what is not an image or is over the pixel limit from the headers alone (cheap)."""
+        for data in (person, cloth) if mask is None else (person, cloth, mask):
+            info = self._codec.probe(data)
+            pixels = info.width * info.height
+            if pixels > self._max_pixels:
+                raise TooLarge(
+                    f"image is {info.width}x{info.height} ({pixels} pixels); the limit is {self._max_pixels}",
+                    code="image_too_large",
+                )
 
     # -- jobs --------------------------------------------------------------------------------------------
-    def job(self, job_id: str, owner: str) -> JobInfo:
-        info = self._queue.info(job_id)
+    async def job(self, job_id: str, owner: str) -> JobInfo:
+        info = await self._queue.info(job_id)
         if info.owner != owner:
             raise NotFound(f"no job {job_id}")
         return info
 
-    async def job_result(self, job_id: str, owner: str) -> TryOnResult:
-        self.job(job_id, owner)
-        result: TryOnResult = await self._queue.result(job_id, timeout=self._timeout)
-        return result
+    async def job_result(self, job_id: str, owner: str) -> JobResult:
+        await self.job(job_id, owner)
+        return await self._queue.result(job_id, timeout=self._timeout)
 
-    async def job_events(self, job_id: str, owner: str) -> AsyncIterator[JobEvent]:
-        self.job(job_id, owner)
-        async for event in self._queue.events(job_id):
+    async def job_events(
+        self, job_id: str, owner: str, *, after: str | None = None
+    ) -> AsyncIterator[JobEvent]:
+        await self.job(job_id, owner)
+        async for event in self._queue.events(job_id, after=after):
             yield event
 
-    def cancel(self, job_id: str, owner: str) -> bool:
-        self.job(job_id, owner)
-        return self._queue.cancel(job_id)
+    async def cancel(self, job_id: str, owner: str) -> JobInfo:
+        await self.job(job_id, owner)
+        await self._queue.cancel(job_id)
+        return await self._queue.info(job_id)
 
     # -- health ------------------------------------------------------------------------------------------
     def health(self) -> Health:
-        """Never waits on the engine or the queue's workers."""
-        state = self._engine.state
-        status = {"ready": "healthy", "loading": "loading", "idle": "loading"}.get(state, "unavailable")
+        """Never waits on the engine, the queue's workers or Redis (the queue's figures are a snapshot)."""
+        stats = self._queue.stats()
+        if self._engine is not None:
+            state = self._engine.state
+            status = {"ready": "healthy", "loading": "loading", "idle": "loading"}.get(state, "unavailable")
+            return Health(
+                status=status,
+                message=self._engine.message(),
+                engine=self._engine.name,
+                queue_depth=stats.depth,
+                ready=state == "ready",
+                workers=stats.workers,
+                queue_capacity=stats.capacity,
+            )
+        if not stats.reachable:
+            status, message = "unavailable", "the job queue (Redis) cannot be reached"
+        elif stats.workers == 0:
+            status, message = "unavailable", "no `vtryon worker` has been seen recently"
+        else:
+            status, message = "healthy", f"{stats.workers} worker(s) taking jobs"
         return Health(
             status=status,
-            message=self._engine.message(),
-            engine=self._engine.name,
-            queue_depth=self._queue.depth(),
-            ready=state == "ready",
+            message=message,
+            engine="workers",
+            queue_depth=stats.depth,
+            ready=status == "healthy",
+            workers=stats.workers,
+            queue_capacity=stats.capacity,
         )

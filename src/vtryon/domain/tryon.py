@@ -117,6 +117,46 @@ class JobEvent(msgspec.Struct, frozen=True, kw_only=True):
     total_steps: int | None = None
     error_code: str | None = None
     message: str | None = None
+    #: 1 for the first run; more when a job was handed back (worker lost or stopped) and run again.
+    attempt: int = 1
+
+    def cursor(self) -> str:
+        """An id that grows as the job moves on (an SSE event id: ``Last-Event-ID`` resumes after it).
+
+        Ordered by (attempt, phase, progress): queued events count their position down, running events
+        their steps up, and a finished event comes last.
+        """
+        if self.state is JobState.QUEUED:
+            phase, value = 0, -(self.position or 0)
+        elif self.state is JobState.RUNNING:
+            phase, value = 1, self.step or 0
+        else:
+            phase, value = 2, 0
+        return f"{self.attempt}.{phase}.{value}"
+
+    def is_after(self, cursor: str | None) -> bool:
+        """True when this event is newer than ``cursor`` (always, when there is none or it is garbled)."""
+        if not cursor:
+            return True
+        try:
+            seen = tuple(int(part) for part in cursor.split("."))
+        except ValueError:
+            return True
+        mine = tuple(int(part) for part in self.cursor().split("."))
+        return len(seen) != 3 or mine > seen
+
+    @classmethod
+    def of(cls, info: JobInfo) -> JobEvent:
+        return cls(
+            job_id=info.job_id,
+            state=info.state,
+            position=info.position,
+            step=info.step,
+            total_steps=info.total_steps,
+            error_code=info.error_code,
+            message=info.message,
+            attempt=info.attempt,
+        )
 
 
 class JobInfo(msgspec.Struct, kw_only=True):
@@ -132,3 +172,4 @@ class JobInfo(msgspec.Struct, kw_only=True):
     finished_at: float | None = None
     error_code: str | None = None
     message: str | None = None
+    attempt: int = 1

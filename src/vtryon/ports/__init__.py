@@ -3,7 +3,7 @@
 from vtryon.ports.catalog import DesignCatalog
 from vtryon.ports.codec import ImageCodec, ImageInfo
 from vtryon.ports.diffusion import Diffusion, ProgressCallback, StopCheck
-from vtryon.ports.jobs import JobQueue, Work
+from vtryon.ports.jobs import JobHandler, JobQueue, JobResult, TryOnJob
 from vtryon.ports.masker import Masker
 from vtryon.ports.nail_renderer import NailFrame, NailRenderer, NailRendererFactory
 from vtryon.ports.stores import ResultStore, SessionStore
@@ -13,7 +13,9 @@ __all__ = (
     "Diffusion",
     "ImageCodec",
     "ImageInfo",
+    "JobHandler",
     "JobQueue",
+    "JobResult",
     "Masker",
     "NailFrame",
     "NailRenderer",
@@ -22,5 +24,5 @@ __all__ = (
     "ResultStore",
     "SessionStore",
     "StopCheck",
-    "Work",
+    "TryOnJob",
 )

@@ -13,7 +13,8 @@ from typing import Any, Protocol
 from vtryon.domain.nails import NailDesign
 from vtryon.domain.protocol import FrameHeader, ResultHeader
 from vtryon.domain.session import CapturedResult, Session, SessionStats
-from vtryon.domain.tryon import JobEvent, JobInfo, TryOnParams, TryOnRequest, TryOnResult
+from vtryon.domain.tryon import JobEvent, JobInfo, TryOnParams, TryOnRequest
+from vtryon.ports.jobs import ClientGone, JobResult
 
 __all__ = (
     "Health",
@@ -32,6 +33,8 @@ class Health:
     engine: str | None
     queue_depth: int
     ready: bool
+    workers: int = 0  # engines taking jobs: threads here, or `vtryon worker` processes seen recently
+    queue_capacity: int = 0  # jobs allowed to wait before 503 busy
 
 
 class TryOnAPI(Protocol):
@@ -39,17 +42,28 @@ class TryOnAPI(Protocol):
         self, person: bytes, cloth: bytes, params: TryOnParams, mask: bytes | None = None
     ) -> TryOnRequest: ...
 
-    def submit(self, request: TryOnRequest, owner: str) -> str: ...
+    async def submit(
+        self, person: bytes, cloth: bytes, params: TryOnParams, owner: str, *, mask: bytes | None = None
+    ) -> JobInfo: ...
 
-    async def run(self, request: TryOnRequest, owner: str) -> TryOnResult: ...
+    async def run(
+        self,
+        person: bytes,
+        cloth: bytes,
+        params: TryOnParams,
+        owner: str,
+        *,
+        mask: bytes | None = None,
+        gone: ClientGone | None = None,
+    ) -> JobResult: ...
 
-    def job(self, job_id: str, owner: str) -> JobInfo: ...
+    async def job(self, job_id: str, owner: str) -> JobInfo: ...
 
-    async def job_result(self, job_id: str, owner: str) -> TryOnResult: ...
+    async def job_result(self, job_id: str, owner: str) -> JobResult: ...
 
-    def job_events(self, job_id: str, owner: str) -> AsyncIterator[JobEvent]: ...
+    def job_events(self, job_id: str, owner: str, *, after: str | None = None) -> AsyncIterator[JobEvent]: ...
 
-    def cancel(self, job_id: str, owner: str) -> bool: ...
+    async def cancel(self, job_id: str, owner: str) -> JobInfo: ...
 
     def health(self) -> Health: ...
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -15,12 +17,15 @@ from vtryon.adapters.jobs.thread_queue import ThreadJobQueue
 from vtryon.adapters.stores.filesystem import FilesystemResultStore
 from vtryon.adapters.stores.memory import InMemorySessionStore
 from vtryon.app.engine_slot import EngineSlot
+from vtryon.app.job_runner import JobRunner
 from vtryon.app.live_service import LiveService
 from vtryon.app.result_service import ResultService
 from vtryon.app.session_service import SessionService
 from vtryon.app.tickets import TicketBook
 from vtryon.app.tryon_service import TryOnService
 from vtryon.domain.errors import (
+    Busy,
+    Cancelled,
     Expired,
     InvalidInput,
     NotFound,
@@ -58,16 +63,15 @@ def sessions(clock: Clock) -> SessionService:
     )
 
 
-def tryon_service(engine: FakeDiffusion | None, masker: FakeMasker) -> tuple[TryOnService, ThreadJobQueue]:
-    queue = ThreadJobQueue(max_pending=2)
+def tryon_service(
+    engine: FakeDiffusion | None, masker: FakeMasker, *, max_pending: int = 2
+) -> tuple[TryOnService, ThreadJobQueue]:
     slot = EngineSlot("fake", (lambda: engine) if engine else None, note="no engine here")
+    codec = PillowImageCodec()
+    runner = JobRunner(codec=codec, masker=lambda: masker, engine=slot, max_pixels=10_000_000)
+    queue = ThreadJobQueue(runner, max_pending=max_pending)
     service = TryOnService(
-        codec=PillowImageCodec(),
-        masker=lambda: masker,
-        engine=slot,
-        queue=queue,
-        max_pixels=10_000_000,
-        job_timeout=30,
+        codec=codec, runner=runner, queue=queue, engine=slot, max_pixels=10_000_000, job_timeout=30
     )
     return service, queue
 
@@ -75,17 +79,31 @@ def tryon_service(engine: FakeDiffusion | None, masker: FakeMasker) -> tuple[Try
 def test_try_on_runs_the_masker_then_the_engine() -> None:
     engine, masker = FakeDiffusion(), FakeMasker()
     service, queue = tryon_service(engine, masker)
-    request = service.prepare(
-        encoded(),
-        encoded(colour=(0, 0, 250)),
-        TryOnParams(num_inference_steps=10, cloth_type=ClothType.LOWER),
-    )
-    result = asyncio.run(service.run(request, "me"))
+    params = TryOnParams(num_inference_steps=10, cloth_type=ClothType.LOWER)
+    result = asyncio.run(service.run(encoded(), encoded(colour=(0, 0, 250)), params, "me"))
     queue.close()
     assert masker.calls == [((128, 96, 3), ClothType.LOWER)]
     assert result.engine == "fake" and result.seed == 42
-    assert result.encoded is not None and result.encoded[:2] == b"\xff\xd8"
-    assert result.image[64, 48, 2] > 200 and set(result.timings_ms) >= {"mask", "engine", "encode"}
+    assert result.encoded[:2] == b"\xff\xd8"
+    image = PillowImageCodec().decode(result.encoded)
+    assert image[64, 48, 2] > 200 and set(result.timings_ms) >= {
+        "queue",
+        "decode",
+        "mask",
+        "engine",
+        "encode",
+    }
+
+
+def test_the_library_api_runs_in_the_calling_thread() -> None:
+    engine, masker = FakeDiffusion(), FakeMasker()
+    service, queue = tryon_service(engine, masker)
+    request = service.prepare(encoded(), encoded(colour=(0, 0, 250)), TryOnParams(num_inference_steps=10))
+    steps: list[int] = []
+    result = service.execute(request, progress=lambda step, total: steps.append(step))
+    queue.close()
+    assert result.image[64, 48, 2] > 200 and steps == list(range(1, 11))
+    assert queue.stats().depth == 0  # the queue was never involved
 
 
 def test_random_seeds_are_made_concrete_before_the_engine_sees_them() -> None:
@@ -93,24 +111,85 @@ def test_random_seeds_are_made_concrete_before_the_engine_sees_them() -> None:
     service, queue = tryon_service(engine, FakeMasker())
     request = service.prepare(encoded(), encoded(), TryOnParams(seed=-1, num_inference_steps=10))
     result = service.execute(request)
+    queued = asyncio.run(
+        service.run(encoded(), encoded(), TryOnParams(seed=-1, num_inference_steps=10), "me")
+    )
     queue.close()
     assert engine.calls[0].seed == result.seed >= 0
+    assert engine.calls[1].seed == queued.seed >= 0
 
 
 def test_no_engine_means_not_ready_with_the_reason() -> None:
     service, queue = tryon_service(None, FakeMasker())
-    request = service.prepare(encoded(), encoded(), TryOnParams())
     with pytest.raises(NotReady, match="no engine here"):
-        service.submit(request, "me")
+        asyncio.run(service.submit(encoded(), encoded(), TryOnParams(), "me"))
     assert service.health().status == "unavailable"
     queue.close()
 
 
-def test_images_over_the_pixel_limit_are_refused() -> None:
-    service, queue = tryon_service(FakeDiffusion(), FakeMasker())
+def test_images_over_the_pixel_limit_are_refused_from_the_header() -> None:
+    engine = FakeDiffusion()
+    service, queue = tryon_service(engine, FakeMasker())
     with pytest.raises(TooLarge):
         service.prepare(encoded(4000, 3000), encoded(), TryOnParams())
+    with pytest.raises(TooLarge):
+        asyncio.run(service.submit(encoded(4000, 3000), encoded(), TryOnParams(), "me"))
     queue.close()
+    assert engine.calls == []
+
+
+def test_a_full_queue_is_busy_before_any_photo_is_decoded() -> None:
+    engine = FakeDiffusion(gate=threading.Event())
+    service, queue = tryon_service(engine, FakeMasker(), max_pending=1)
+
+    async def scenario() -> None:
+        await service.submit(encoded(), encoded(), TryOnParams(num_inference_steps=10), "me")
+        assert await asyncio.to_thread(engine.started.wait, 5)
+        await service.submit(encoded(), encoded(), TryOnParams(num_inference_steps=10), "me")
+        with pytest.raises(Busy):  # not an image at all: a decoder would have said 415 first
+            await service.submit(b"not an image", b"nor this", TryOnParams(), "me")
+
+    asyncio.run(scenario())
+    assert engine.gate is not None
+    engine.gate.set()
+    queue.close()
+
+
+def test_jobs_belong_to_their_owner() -> None:
+    service, queue = tryon_service(FakeDiffusion(), FakeMasker())
+
+    async def scenario() -> None:
+        info = await service.submit(encoded(), encoded(), TryOnParams(num_inference_steps=10), "alice")
+        assert (await service.job_result(info.job_id, "alice")).engine == "fake"
+        with pytest.raises(NotFound):
+            await service.job(info.job_id, "mallory")
+        with pytest.raises(NotFound):
+            await service.cancel(info.job_id, "mallory")
+
+    asyncio.run(scenario())
+    queue.close()
+
+
+def test_a_client_that_leaves_cancels_its_synchronous_job() -> None:
+    engine = FakeDiffusion(gate=threading.Event())
+    service, queue = tryon_service(engine, FakeMasker())
+    left = asyncio.Event()
+
+    async def scenario() -> None:
+        run = asyncio.ensure_future(
+            service.run(encoded(), encoded(), TryOnParams(num_inference_steps=10), "me", gone=left.wait)
+        )
+        assert await asyncio.to_thread(engine.started.wait, 5)
+        left.set()
+        with pytest.raises(Cancelled):
+            await run
+
+    asyncio.run(scenario())
+    deadline = time.monotonic() + 5
+    while queue.stats().depth and time.monotonic() < deadline:  # the engine stops at its next check
+        time.sleep(0.01)
+    queue.close()
+    assert queue.stats().depth == 0
 
 
 def test_sessions_belong_to_their_owner_and_expire(sessions: SessionService, clock: Clock) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -53,13 +54,17 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None, None]:
         for hook in on_startup:
-            hook()
+            started = hook()
+            if inspect.isawaitable(started):  # e.g. connecting the job queue in the server's loop
+                await started
         QUEUE_DEPTH.set_function(lambda: services.tryon.health().queue_depth)
         try:
             yield
         finally:
             for hook in on_shutdown:
-                hook()
+                done = hook()
+                if inspect.isawaitable(done):  # async stores close in the loop they ran in
+                    await done
 
     route_handlers: list[Any] = [
         health,

@@ -13,7 +13,8 @@ from litestar.datastructures import UploadFile
 from vtryon.domain.errors import InvalidInput
 from vtryon.domain.nails import NailDesign
 from vtryon.domain.session import CapturedResult, Session
-from vtryon.domain.tryon import ClothType, JobInfo, TryOnParams, TryOnResult
+from vtryon.domain.tryon import ClothType, JobInfo, TryOnParams
+from vtryon.ports.jobs import JobResult
 
 __all__ = (
     "CreateSessionJSON",
@@ -122,8 +123,7 @@ class TryOnResponse(msgspec.Struct, kw_only=True):
     timings_ms: dict[str, float]
 
     @classmethod
-    def of(cls, result: TryOnResult) -> TryOnResponse:
-        assert result.encoded is not None
+    def of(cls, result: JobResult) -> TryOnResponse:
         return cls(
             success=True,
             imageBase64=base64.b64encode(result.encoded).decode("ascii"),
@@ -154,9 +154,10 @@ class JobView(msgspec.Struct, kw_only=True):
     imageBase64: str | None = None  # noqa: N815
     seed: int | None = None
     engine: str | None = None
+    attempt: int = 1
 
     @classmethod
-    def of(cls, info: JobInfo, result: TryOnResult | None = None) -> JobView:
+    def of(cls, info: JobInfo, result: JobResult | None = None) -> JobView:
         error = ErrorView(info.error_code, info.message or "") if info.error_code else None
         view = cls(
             success=True,
@@ -166,8 +167,9 @@ class JobView(msgspec.Struct, kw_only=True):
             step=info.step,
             total_steps=info.total_steps,
             error=error,
+            attempt=info.attempt,
         )
-        if result is not None and result.encoded is not None:
+        if result is not None:
             view.imageBase64 = base64.b64encode(result.encoded).decode("ascii")
             view.seed = result.seed
             view.engine = result.engine

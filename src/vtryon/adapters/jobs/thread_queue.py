@@ -1,8 +1,12 @@
-"""An in-process job queue: a bounded backlog served by worker threads (one per device).
+"""The in-process job queue (the embedded default): a bounded backlog served by worker threads.
 
-Model code never runs on the event loop: workers are plain threads, and asyncio callers wait on
-``concurrent.futures.Future`` objects wrapped for their loop. Events (queued with position, each step,
-finished) fan out to subscribers' asyncio queues with ``call_soon_threadsafe``.
+Model code never runs on the event loop: workers are plain threads that call the ``JobHandler``, and
+asyncio callers wait on ``concurrent.futures.Future`` objects wrapped for their loop. Events (queued with
+position, each step, finished) fan out to subscribers' asyncio queues with ``call_soon_threadsafe``.
+
+Memory is budgeted: a job holds its uploaded bytes only until it finishes; a finished job keeps its
+``JobResult`` (the encoded image) or a ``JobFailure`` (code and message, no traceback), for at most
+``retention`` seconds and ``max_retained`` jobs, purged by the workers on a timer even when no job comes.
 """
 
 from __future__ import annotations
@@ -10,20 +14,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import statistics
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
 
 import msgspec
 
 from vtryon.domain.errors import Busy, Cancelled, NotFound, TimedOut, VtryonError
 from vtryon.domain.session import new_id
 from vtryon.domain.tryon import JobEvent, JobInfo, JobState
-from vtryon.ports.jobs import Work
+from vtryon.ports.jobs import JobFailure, JobHandler, JobResult, QueueStats, TryOnJob
 
 __all__ = ("ThreadJobQueue",)
 
@@ -35,40 +39,53 @@ _Subscriber = tuple[asyncio.AbstractEventLoop, "asyncio.Queue[JobEvent]"]
 @dataclass(eq=False)
 class _Job:
     info: JobInfo
-    work: Work
-    future: Future[Any] = field(default_factory=Future)
+    spec: TryOnJob | None  # dropped when the job finishes: the uploads go with it
+    done: Future[None] = field(default_factory=Future)
     stop: threading.Event = field(default_factory=threading.Event)
     subscribers: list[_Subscriber] = field(default_factory=list)
+    result: JobResult | None = None
+    failure: JobFailure | None = None
 
 
 class ThreadJobQueue:
-    """Bounded FIFO of jobs run by ``workers`` threads.
+    """Bounded FIFO of jobs run by ``workers`` threads, each calling ``handler``.
 
     Args:
+        handler: runs one job (decode, mask, engine, encode) in a worker thread.
         max_pending: jobs allowed to wait; one more raises ``Busy``.
         workers: worker threads; one per device, since a GPU runs one diffusion at a time.
-        retention: seconds a finished job stays readable (``info``, ``events``).
-        expected_seconds: rough duration of one job, used for ``Retry-After`` when busy.
+        retention: seconds a finished job stays readable (``info``, ``result``, ``events``).
+        max_retained: finished jobs kept at most; the oldest go first.
+        expected_seconds: duration of one job assumed until some have been measured (Retry-After).
+        purge_interval: how often idle workers purge finished jobs past ``retention``.
     """
 
     def __init__(
         self,
+        handler: JobHandler,
         *,
         max_pending: int = 8,
         workers: int = 1,
         retention: float = 600.0,
+        max_retained: int = 64,
         expected_seconds: float = 10.0,
+        purge_interval: float = 5.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if max_pending < 1 or workers < 1:
-            raise ValueError("max_pending and workers must be >= 1")
+        if max_pending < 1 or workers < 1 or max_retained < 0:
+            raise ValueError("max_pending and workers must be >= 1, max_retained >= 0")
+        self._handler = handler
         self._max_pending = max_pending
         self._retention = retention
+        self._max_retained = max_retained
         self._expected = expected_seconds
+        self._purge_interval = purge_interval
         self._clock = clock
         self._lock = threading.Condition()
         self._pending: deque[_Job] = deque()
         self._jobs: dict[str, _Job] = {}
+        self._finished: OrderedDict[str, float] = OrderedDict()  # job id -> finished_at, oldest first
+        self._durations: deque[float] = deque(maxlen=20)
         self._running = 0
         self._closed = False
         self._threads = [
@@ -79,38 +96,38 @@ class ThreadJobQueue:
             thread.start()
 
     # -- submitting -------------------------------------------------------------------------------------
-    def submit(self, work: Work, *, owner: str, total_steps: int = 0) -> str:
+    async def start(self) -> None:
+        """Nothing to connect: the workers started with the queue."""
+
+    async def ensure_room(self) -> None:
         with self._lock:
-            if self._closed:
-                raise Busy("the job queue is shutting down", retry_after=self._expected)
-            if len(self._pending) >= self._max_pending:
-                retry = self._expected * (len(self._pending) + self._running) / max(1, len(self._threads))
-                raise Busy(
-                    f"{len(self._pending)} jobs are waiting; try again later", retry_after=max(1.0, retry)
-                )
-            self._purge_locked()
-            job = _Job(
+            self._ensure_room_locked()
+
+    async def submit(self, job: TryOnJob) -> str:
+        with self._lock:
+            self._ensure_room_locked()
+            entry = _Job(
                 info=JobInfo(
                     job_id=new_id(),
-                    owner=owner,
+                    owner=job.owner,
                     state=JobState.QUEUED,
                     position=len(self._pending) + 1,
-                    total_steps=total_steps,
+                    total_steps=job.total_steps,
                     created_at=self._clock(),
                 ),
-                work=work,
+                spec=job,
             )
-            self._pending.append(job)
-            self._jobs[job.info.job_id] = job
-            self._publish_locked(job)
+            self._pending.append(entry)
+            self._jobs[entry.info.job_id] = entry
+            self._publish_locked(entry)
             self._lock.notify()
-            return job.info.job_id
+            return entry.info.job_id
 
-    def info(self, job_id: str) -> JobInfo:
+    async def info(self, job_id: str) -> JobInfo:
         with self._lock:
             return msgspec.structs.replace(self._get_locked(job_id).info)
 
-    def cancel(self, job_id: str) -> bool:
+    async def cancel(self, job_id: str) -> bool:
         """Cancel a waiting job at once, or ask a running one to stop between steps."""
         with self._lock:
             job = self._get_locked(job_id)
@@ -119,41 +136,60 @@ class ThreadJobQueue:
             job.stop.set()
             if job in self._pending:
                 self._pending.remove(job)
-                self._finish_locked(job, JobState.CANCELLED, error=Cancelled("cancelled while queued"))
+                self._finish_locked(job, JobState.CANCELLED, failure=JobFailure.of(Cancelled("cancelled")))
                 self._renumber_locked()
             return True
 
-    def depth(self) -> int:
+    def stats(self) -> QueueStats:
         with self._lock:
-            return len(self._pending) + self._running
+            measured = statistics.fmean(self._durations) if self._durations else self._expected
+            return QueueStats(
+                queued=len(self._pending),
+                running=self._running,
+                capacity=self._max_pending,
+                workers=len(self._threads),
+                seconds_per_job=measured,
+            )
 
     # -- waiting ----------------------------------------------------------------------------------------
-    async def result(self, job_id: str, *, timeout: float | None = None) -> Any:
+    async def result(self, job_id: str, *, timeout: float | None = None, consume: bool = False) -> JobResult:
         with self._lock:
-            future = self._get_locked(job_id).future
+            job = self._get_locked(job_id)
         try:
-            return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), timeout)
+            await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(job.done)), timeout)
         except TimeoutError:
-            self.cancel(job_id)
+            await self.cancel(job_id)
             raise TimedOut(f"job {job_id} did not finish within {timeout:g} s") from None
+        if consume:
+            with self._lock:
+                self._forget_locked(job_id)
+        if job.result is not None:
+            return job.result
+        assert job.failure is not None
+        raise job.failure.error()
 
-    async def events(self, job_id: str) -> AsyncIterator[JobEvent]:
+    async def events(self, job_id: str, *, after: str | None = None) -> AsyncIterator[JobEvent]:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[JobEvent] = asyncio.Queue()
         with self._lock:
             job = self._get_locked(job_id)
             subscriber = (loop, queue)
             job.subscribers.append(subscriber)
-            queue.put_nowait(_event(job.info))
+            queue.put_nowait(JobEvent.of(job.info))
         try:
             while True:
                 event = await queue.get()
-                yield event
+                if event.is_after(after) or event.state.finished:
+                    after = event.cursor()
+                    yield event
                 if event.state.finished:
                     return
         finally:
             with self._lock, contextlib.suppress(ValueError):
                 job.subscribers.remove(subscriber)
+
+    async def aclose(self) -> None:
+        await asyncio.to_thread(self.close)
 
     def close(self) -> None:
         """Stop taking jobs, cancel the waiting ones, and let the workers exit."""
@@ -162,7 +198,9 @@ class ThreadJobQueue:
             while self._pending:
                 job = self._pending.popleft()
                 job.stop.set()
-                self._finish_locked(job, JobState.CANCELLED, error=Cancelled("the server is shutting down"))
+                self._finish_locked(
+                    job, JobState.CANCELLED, failure=JobFailure.of(Cancelled("the server is shutting down"))
+                )
             for job in self._jobs.values():
                 job.stop.set()
             self._lock.notify_all()
@@ -174,7 +212,9 @@ class ThreadJobQueue:
         while True:
             with self._lock:
                 while not self._pending and not self._closed:
-                    self._lock.wait()
+                    # Waking on a timer lets an idle server let go of old results too.
+                    self._lock.wait(self._purge_interval)
+                    self._purge_locked()
                 if self._closed:
                     return
                 job = self._pending.popleft()
@@ -192,39 +232,70 @@ class ThreadJobQueue:
                 job.info.total_steps = total
                 self._publish_locked(job)
 
+        assert job.spec is not None
+        started = time.perf_counter()
         try:
-            value = job.work(progress, job.stop.is_set)
+            result = self._handler(job.spec, progress, job.stop.is_set)
         except Cancelled as exc:
-            self._done(job, JobState.CANCELLED, error=exc)
-        except VtryonError as exc:
-            self._done(job, JobState.FAILED, error=exc)
+            self._done(job, JobState.CANCELLED, failure=JobFailure.of(exc))
         except Exception as exc:  # a bug in an engine must not kill the worker
-            log.exception("job %s failed", job.info.job_id)
-            self._done(job, JobState.FAILED, error=exc)
+            if not isinstance(exc, VtryonError):
+                log.exception("job %s failed", job.info.job_id)
+            # Only the code and message survive: the traceback (and the photos in its frames) goes now.
+            self._done(job, JobState.FAILED, failure=JobFailure.of(exc))
         else:
-            self._done(job, JobState.DONE, value=value)
+            self._durations.append(time.perf_counter() - started)
+            self._done(job, JobState.DONE, result=result)
 
     def _done(
-        self, job: _Job, state: JobState, *, value: Any = None, error: BaseException | None = None
+        self,
+        job: _Job,
+        state: JobState,
+        *,
+        result: JobResult | None = None,
+        failure: JobFailure | None = None,
     ) -> None:
         with self._lock:
             self._running -= 1
-            self._finish_locked(job, state, value=value, error=error)
+            self._finish_locked(job, state, result=result, failure=failure)
 
     # -- bookkeeping (call with the lock held) ----------------------------------------------------------
+    def _ensure_room_locked(self) -> None:
+        if self._closed:
+            raise Busy("the job queue is shutting down", retry_after=self._expected)
+        if len(self._pending) >= self._max_pending:
+            stats = QueueStats(
+                queued=len(self._pending),
+                running=self._running,
+                capacity=self._max_pending,
+                workers=len(self._threads),
+                seconds_per_job=statistics.fmean(self._durations) if self._durations else self._expected,
+            )
+            raise Busy(
+                f"{len(self._pending)} jobs are waiting; try again later", retry_after=stats.drain_seconds()
+            )
+
     def _finish_locked(
-        self, job: _Job, state: JobState, *, value: Any = None, error: BaseException | None = None
+        self,
+        job: _Job,
+        state: JobState,
+        *,
+        result: JobResult | None = None,
+        failure: JobFailure | None = None,
     ) -> None:
+        job.spec = None
+        job.result = result
+        job.failure = failure
         job.info.state = state
         job.info.position = None
         job.info.finished_at = self._clock()
-        if error is not None:
-            job.info.error_code = getattr(error, "code", "internal_error")
-            job.info.message = getattr(error, "message", "the engine failed unexpectedly")
-            job.future.set_exception(error)
-        else:
-            job.future.set_result(value)
+        if failure is not None:
+            job.info.error_code = failure.code
+            job.info.message = failure.message
+        job.done.set_result(None)
         self._publish_locked(job)
+        self._finished[job.info.job_id] = job.info.finished_at
+        self._purge_locked()
 
     def _renumber_locked(self) -> None:
         for position, waiting in enumerate(self._pending, start=1):
@@ -233,7 +304,7 @@ class ThreadJobQueue:
                 self._publish_locked(waiting)
 
     def _publish_locked(self, job: _Job) -> None:
-        event = _event(job.info)
+        event = JobEvent.of(job.info)
         for loop, queue in job.subscribers:
             with contextlib.suppress(RuntimeError):  # the subscriber's loop is gone
                 loop.call_soon_threadsafe(queue.put_nowait, event)
@@ -244,24 +315,14 @@ class ThreadJobQueue:
             raise NotFound(f"no job {job_id}")
         return job
 
+    def _forget_locked(self, job_id: str) -> None:
+        self._jobs.pop(job_id, None)
+        self._finished.pop(job_id, None)
+
     def _purge_locked(self) -> None:
         horizon = self._clock() - self._retention
-        stale = [
-            job_id
-            for job_id, job in self._jobs.items()
-            if job.info.finished_at is not None and job.info.finished_at < horizon
-        ]
-        for job_id in stale:
-            del self._jobs[job_id]
-
-
-def _event(info: JobInfo) -> JobEvent:
-    return JobEvent(
-        job_id=info.job_id,
-        state=info.state,
-        position=info.position,
-        step=info.step,
-        total_steps=info.total_steps,
-        error_code=info.error_code,
-        message=info.message,
-    )
+        while self._finished:
+            job_id, finished_at = next(iter(self._finished.items()))
+            if finished_at >= horizon and len(self._finished) <= self._max_retained:
+                break
+            self._forget_locked(job_id)

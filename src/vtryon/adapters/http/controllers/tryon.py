@@ -2,32 +2,44 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, get, post
-from litestar.params import MultipartBody, PathParameter
+from litestar import Controller, Request, get, post
+from litestar.params import HeaderParameter, MultipartBody, PathParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from vtryon.adapters.http.schemas import JobAccepted, JobView, TryOnForm, TryOnResponse
 from vtryon.adapters.http.state import Principal, ServicesDep
-from vtryon.domain.tryon import TryOnRequest
 
 __all__ = ("JobController", "TryOnController")
 
 JobId = Annotated[str, PathParameter(description="Job id returned by POST /api/try-on/jobs", max_length=64)]
 Form = MultipartBody[TryOnForm]
+LastEventId = Annotated[
+    str | None,
+    HeaderParameter(name="Last-Event-ID", description="Resume an event stream after this event id"),
+]
 
 
-async def _prepare(services: ServicesDep, data: TryOnForm) -> TryOnRequest:
-    params = data.params()
+async def _read(data: TryOnForm) -> tuple[bytes, bytes, bytes | None]:
     person = await data.person_image.read()
     cloth = await data.cloth_image.read()
     mask = await data.mask_image.read() if data.mask_image is not None else None
-    # Decoding big photos is CPU work: keep it off the event loop.
-    return await asyncio.to_thread(services.tryon.prepare, person, cloth, params, mask)
+    return person, cloth, mask
+
+
+def _client_gone(request: Request[Any, Any, Any]) -> Callable[[], Awaitable[None]]:
+    """An awaitable that resolves when the client closes its connection (the body is read by then)."""
+
+    async def gone() -> None:
+        while True:
+            message = await request.receive()
+            if message["type"] == "http.disconnect":
+                return
+
+    return gone
 
 
 class TryOnController(Controller):
@@ -43,9 +55,13 @@ class TryOnController(Controller):
         "`mask_image`. Answers 503 with Retry-After when busy or no engine is ready, 507 on GPU OOM.",
         status_code=200,
     )
-    async def try_on(self, data: Form, services: ServicesDep, principal: Principal) -> TryOnResponse:
-        request = await _prepare(services, data)
-        result = await services.tryon.run(request, principal)
+    async def try_on(
+        self, request: Request[Any, Any, Any], data: Form, services: ServicesDep, principal: Principal
+    ) -> TryOnResponse:
+        person, cloth, mask = await _read(data)
+        result = await services.tryon.run(
+            person, cloth, data.params(), principal, mask=mask, gone=_client_gone(request)
+        )
         return TryOnResponse.of(result)
 
 
@@ -62,9 +78,9 @@ class JobController(Controller):
         status_code=202,
     )
     async def submit(self, data: Form, services: ServicesDep, principal: Principal) -> JobAccepted:
-        request = await _prepare(services, data)
-        job_id = services.tryon.submit(request, principal)
-        info = services.tryon.job(job_id, principal)
+        person, cloth, mask = await _read(data)
+        info = await services.tryon.submit(person, cloth, data.params(), principal, mask=mask)
+        job_id = info.job_id
         return JobAccepted(
             success=True,
             job_id=job_id,
@@ -76,7 +92,7 @@ class JobController(Controller):
 
     @get("/{job_id:str}", operation_id="getTryOnJob", summary="A job's state (and image when done)")
     async def status(self, job_id: JobId, services: ServicesDep, principal: Principal) -> JobView:
-        info = services.tryon.job(job_id, principal)
+        info = await services.tryon.job(job_id, principal)
         result = None
         if info.state.value == "done":
             result = await services.tryon.job_result(job_id, principal)
@@ -89,23 +105,27 @@ class JobController(Controller):
         status_code=200,
     )
     async def cancel(self, job_id: JobId, services: ServicesDep, principal: Principal) -> JobView:
-        services.tryon.cancel(job_id, principal)
-        return JobView.of(services.tryon.job(job_id, principal))
+        return JobView.of(await services.tryon.cancel(job_id, principal))
 
     @get(
         "/{job_id:str}/events",
         operation_id="streamTryOnJobEvents",
         summary="Progress as Server-Sent Events",
         description="One event per change, named by state: `queued` (with position), `running` (step of "
-        "total_steps), then `done`, `failed` or `cancelled`, after which the stream ends.",
+        "total_steps), then `done`, `failed` or `cancelled`, after which the stream ends. Each event has an "
+        "`id`; a client that reconnects with `Last-Event-ID` (to any replica) resumes after it.",
     )
-    async def events(self, job_id: JobId, services: ServicesDep, principal: Principal) -> ServerSentEvent:
-        services.tryon.job(job_id, principal)  # 404 before the stream starts
+    async def events(
+        self, job_id: JobId, services: ServicesDep, principal: Principal, last_event_id: LastEventId = None
+    ) -> ServerSentEvent:
+        await services.tryon.job(job_id, principal)  # 404 before the stream starts
 
         async def stream() -> AsyncIterator[ServerSentEventMessage]:
-            async for event in services.tryon.job_events(job_id, principal):
+            async for event in services.tryon.job_events(job_id, principal, after=last_event_id):
                 yield ServerSentEventMessage(
-                    data=msgspec.json.encode(event).decode("utf-8"), event=event.state.value
+                    data=msgspec.json.encode(event).decode("utf-8"),
+                    event=event.state.value,
+                    id=event.cursor(),
                 )
 
         return ServerSentEvent(stream(), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
