@@ -13,9 +13,10 @@ from typing import Any, Literal
 
 import msgspec
 
-__all__ = ("ENV_PREFIX", "Settings")
+__all__ = ("ENV_PREFIX", "LOOPBACK_HOSTS", "Settings")
 
 ENV_PREFIX = "VTRYON_"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def _default_data_dir() -> str:
@@ -32,7 +33,14 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     allow_remote: bool = False  # listening beyond loopback without API keys needs this, and warns
     api_keys: list[str] = msgspec.field(default_factory=list)  # "principal:key" or "key"
     allowed_origins: list[str] = msgspec.field(default_factory=list)
+    # Host names this server answers to (DNS rebinding); empty = the loopback names, and only on loopback.
+    allowed_hosts: list[str] = msgspec.field(default_factory=list)
     log_level: str = "info"
+    # slow clients (slowloris): seconds to send a request's headers, then its body; open connections cap
+    header_timeout: float = 10.0
+    body_timeout: float = 60.0
+    keep_alive_timeout: int = 5
+    max_connections: int = 1000
     # stores
     redis_url: str | None = None
     results_dir: str = msgspec.field(default_factory=lambda: str(Path(_default_data_dir()) / "results"))
@@ -63,9 +71,19 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     max_fps: float = 60.0
     max_frame_bytes: int = 4 * 1024 * 1024
     ws_send_timeout: float = 5.0
+    ws_idle_timeout: float = 60.0  # no frame for this long: the server closes the socket (4408)
+    ws_max_per_session: int = 2
+    ws_max_per_principal: int = 8
+    ws_max_connections: int = 64
     # limits
+    rate_limit: float = 0.0  # /api requests per second per caller (API key, else address); 0 = no limit
+    rate_burst: float = 20.0  # requests a caller may make at once before ``rate_limit`` applies
     max_upload_bytes: int = 25 * 1024 * 1024
     max_image_pixels: int = 40_000_000
+    # Decoded images (in flight and alive) share this many MB; over it a decode waits decode_wait seconds,
+    # then 503 decode_busy (413 image_too_large when one image alone would not fit).
+    decode_budget_mb: int = 512
+    decode_wait: float = 2.0
     max_parts: int = 8
     output_quality: int = 92
 
@@ -74,6 +92,12 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             raise ValueError(f"port must be 1-65535, got {self.port}")
         if self.queue_size < 1 or self.workers < 1:
             raise ValueError("queue_size and workers must be >= 1")
+        if self.rate_limit < 0 or self.rate_burst < 1:
+            raise ValueError("rate_limit must be >= 0 and rate_burst >= 1")
+        if min(self.ws_max_per_session, self.ws_max_per_principal, self.ws_max_connections) < 1:
+            raise ValueError("ws_max_per_session, ws_max_per_principal and ws_max_connections must be >= 1")
+        if min(self.header_timeout, self.body_timeout, self.ws_idle_timeout) <= 0:
+            raise ValueError("header_timeout, body_timeout and ws_idle_timeout must be > 0")
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -96,7 +120,13 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     @property
     def loopback_only(self) -> bool:
-        return self.host in ("127.0.0.1", "::1", "localhost")
+        return self.host in LOOPBACK_HOSTS
+
+    def effective_allowed_hosts(self) -> tuple[str, ...]:
+        """``allowed_hosts``, or the loopback names when unset and bound to loopback; ``()`` = not set."""
+        if self.allowed_hosts:
+            return tuple(self.allowed_hosts)
+        return LOOPBACK_HOSTS if self.loopback_only else ()
 
     def catvton_paths(self) -> tuple[Path, Path, Path]:
         """Explicit CatVTON paths, else the layout ``vtryon weights pull`` writes under ``weights_dir``."""

@@ -86,15 +86,21 @@ def test_ping_pong_design_and_pause(base_url: str, client: httpx.Client, stack: 
         assert pong["id"] == 7 and pong["timestamp"] == 5.0
         ws.send(json.dumps({"type": "design", "post_id": 2}))
         next_text(ws, "stats")
-        assert stack.renderers.made[0].designs[-1][0].id == 2
+        assert stack.renderers.made == []  # no frame yet: no hand tracker either
+        ws.send(frame(1))
+        next_binary(ws)
+        assert stack.renderers.made[0].designs[-1][0].id == 2  # built with the design chosen before
+        ws.send(json.dumps({"type": "design", "post_id": 1}))
+        next_text(ws, "stats")
+        assert stack.renderers.made[0].designs[-1][0].id == 1
         ws.send(json.dumps({"type": "design", "post_id": 99}))
         assert next_text(ws, "error")["code"] == "unknown_post_id"
         ws.send(json.dumps({"type": "pause"}))
-        ws.send(frame(1))
+        ws.send(frame(2))
         header, payload = next_binary(ws)
         assert payload == JPEG and header.nails == 0  # paused: handed back untouched
         ws.send(json.dumps({"type": "resume"}))
-        ws.send(frame(2))
+        ws.send(frame(3))
         assert next_binary(ws)[0].nails == 5
 
 
@@ -221,19 +227,15 @@ def test_with_api_keys_the_socket_needs_a_single_use_ticket(tmp_path: Path) -> N
     alice = {"x-api-key": ALICE.split(":", 1)[1]}
     with serving(stack.app()) as url, httpx.Client(base_url=url) as client:
         session_id = explore(client, **alice)["session_id"]
-        with connect(ws_url(url, session_id)) as ws, pytest.raises(ConnectionClosed) as closed:
-            ws.recv(timeout=10)
-            ws.recv(timeout=10)
-        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+        with pytest.raises(InvalidStatus, match="403"):  # the guard refuses the handshake itself
+            connect(ws_url(url, session_id)).close()
         ticket = client.post(f"/api/try-on/sessions/{session_id}/ticket/", headers=alice).json()["ticket"]
         with connect(ws_url(url, session_id), subprotocols=["vtryon.v1", f"ticket.{ticket}"]) as ws:
             assert json.loads(ws.recv(timeout=10))["type"] == "ready"
-        with (
-            connect(ws_url(url, session_id), subprotocols=["vtryon.v1", f"ticket.{ticket}"]) as ws,
-            pytest.raises(ConnectionClosed),
-        ):  # spent
-            ws.recv(timeout=10)
-            ws.recv(timeout=10)
+        with pytest.raises(InvalidStatus, match="403"):  # spent
+            connect(ws_url(url, session_id), subprotocols=["vtryon.v1", f"ticket.{ticket}"]).close()  # type: ignore[list-item]
+        with connect(ws_url(url, session_id), additional_headers=alice) as ws:  # other clients: the header
+            assert json.loads(ws.recv(timeout=10))["type"] == "ready"
 
 
 def test_foreign_origins_are_refused(base_url: str, client: httpx.Client) -> None:
@@ -244,3 +246,84 @@ def test_foreign_origins_are_refused(base_url: str, client: httpx.Client) -> Non
     host = base_url.removeprefix("http://")
     with connect(ws_url(base_url, session_id), origin=f"http://{host}") as ws:  # type: ignore[arg-type]
         assert json.loads(ws.recv(timeout=10))["type"] == "ready"
+    port = host.rsplit(":", 1)[1]
+    with connect(ws_url(base_url, session_id), origin=f"http://localhost:{port}") as ws:  # type: ignore[arg-type]
+        assert json.loads(ws.recv(timeout=10))["type"] == "ready"  # another loopback name: still this server
+
+
+def test_origin_equal_to_a_forged_host_is_refused(base_url: str, client: httpx.Client) -> None:
+    """DNS rebinding: the page's origin and the Host header both name the attacker's domain."""
+    session_id = explore(client)["session_id"]
+    port = int(base_url.rsplit(":", 1)[1])
+    with pytest.raises(InvalidStatus, match="403"):
+        connect(
+            f"ws://attacker.example:{port}/ws/tryon/{session_id}/",  # Host: attacker.example:PORT
+            sock=socket.create_connection(("127.0.0.1", port)),
+            origin=f"http://attacker.example:{port}",  # type: ignore[arg-type]
+        ).close()
+    response = client.get("/api/try-on/sessions/", headers={"Host": "attacker.example"})
+    assert response.status_code == 400 and response.json()["error"]["code"] == "host_not_allowed"
+
+
+def closed_by_server(ws: ClientConnection, timeout: float = 10) -> tuple[int, str, list[dict]]:
+    """Read until the server closes; its close code, reason and the control messages before it."""
+    texts: list[dict] = []
+    with pytest.raises(ConnectionClosed) as closed:
+        while True:
+            message = ws.recv(timeout=timeout)
+            if isinstance(message, str):
+                texts.append(json.loads(message))
+    assert closed.value.rcvd is not None
+    return closed.value.rcvd.code, closed.value.rcvd.reason, texts
+
+
+def test_connections_over_the_session_cap_are_refused_with_1013(tmp_path: Path) -> None:
+    stack = make_stack(tmp_path, ws_max_per_session=2)
+    with serving(stack.app()) as url, httpx.Client(base_url=url) as client:
+        session_id = explore(client)["session_id"]
+        with connect(ws_url(url, session_id)) as first, connect(ws_url(url, session_id)) as second:
+            for ws in (first, second):
+                assert json.loads(ws.recv(timeout=10))["type"] == "ready"
+            with connect(ws_url(url, session_id)) as third:
+                code, reason, texts = closed_by_server(third)
+            assert (code, reason) == (1013, "too_many_session_connections")
+            assert texts[-1]["code"] == "too_many_session_connections"
+        with connect(ws_url(url, session_id)) as again:  # places are given back on close
+            assert json.loads(again.recv(timeout=10))["type"] == "ready"
+        assert stack.renderers.made == []  # none of them sent a frame: no tracker was built
+
+
+def test_idle_sockets_are_closed_with_4408(tmp_path: Path) -> None:
+    stack = make_stack(tmp_path, ws_idle_timeout=0.6)
+    with serving(stack.app()) as url, httpx.Client(base_url=url) as client, open_live(url, client) as ws:
+        ws.send(frame(1))
+        next_binary(ws)
+        started = time.monotonic()
+        ws.send(json.dumps({"type": "ping", "id": 1}))  # pings keep nothing alive: only frames do
+        code, reason, texts = closed_by_server(ws)
+        assert (code, reason) == (4408, "idle") and texts[-1]["code"] == "idle"
+        assert time.monotonic() - started < 3
+        deadline = time.monotonic() + 5
+        while not stack.renderers.made[0].closed and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert stack.renderers.made[0].closed
+
+
+def test_a_socket_whose_session_expires_is_closed_by_the_server(
+    base_url: str, client: httpx.Client, clock: Clock
+) -> None:
+    with open_live(base_url, client) as ws:
+        clock.now += 3600  # no frame needed: the server notices by itself
+        code, reason, texts = closed_by_server(ws)
+        assert (code, reason) == (1008, "expired") and texts[-1]["code"] == "expired"
+
+
+def test_an_extended_session_keeps_its_socket(base_url: str, client: httpx.Client, clock: Clock) -> None:
+    session_id = explore(client)["session_id"]
+    with connect(ws_url(base_url, session_id)) as ws:
+        ws.recv(timeout=10)
+        clock.now += 25 * 60
+        assert client.post(f"/api/try-on/sessions/{session_id}/extend/").status_code == 200
+        clock.now += 10 * 60  # past the first expiry, inside the extended one
+        ws.send(frame(1))
+        assert next_binary(ws)[0].frame_number == 1

@@ -14,9 +14,32 @@ from dataclasses import dataclass
 
 from vtryon.domain.errors import Unauthenticated
 
-__all__ = ("ANONYMOUS", "KeyRing")
+__all__ = (
+    "ANONYMOUS",
+    "PRINCIPAL_KEY",
+    "PUBLIC_HANDLERS",
+    "PUBLIC_PATHS",
+    "PUBLIC_PREFIXES",
+    "KeyRing",
+    "is_public",
+)
 
 ANONYMOUS = "anonymous"
+
+#: Where the guard (``guard.py``) leaves the authenticated principal in the connection's scope state.
+PRINCIPAL_KEY = "vtryon.principal"
+
+#: The public routes, all of them: everything else needs a principal (the guard fails closed).
+PUBLIC_PATHS = frozenset({"/health", "/ready", "/metrics"})
+PUBLIC_PREFIXES = ("/schema",)  # the OpenAPI document and its viewer
+PUBLIC_HANDLERS = frozenset({"web-client"})  # the static files of the web client (no data in them)
+
+
+def is_public(path_template: str, handler_name: str | None) -> bool:
+    """Whether a route may be called without credentials. Only the lists above say so."""
+    if path_template in PUBLIC_PATHS or handler_name in PUBLIC_HANDLERS:
+        return True
+    return any(path_template == p or path_template.startswith(p + "/") for p in PUBLIC_PREFIXES)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,12 @@ A reader task takes messages as they come; frames go into a one-item slot (a new
 one, counted as dropped) and a processor task renders the newest in a worker thread. So a slow frame never
 builds a queue, the event loop never runs model code, and a client that stops reading is cut off after
 ``ws_send_timeout`` instead of pinning memory.
+
+Limits: the app's guard has authenticated the socket (and checked its ``Origin``) before this handler runs;
+open sockets are capped per session, per principal and in total (refused with close code 1013); a socket
+that sends no frame for ``ws_idle_timeout`` seconds is closed with 4408, and one whose session expired (and
+was not extended) with 1008. The socket owns its stream: on the way out it waits for the frame that is in
+the renderer, then closes the stream, so a hand tracker is never closed under a running frame.
 """
 
 from __future__ import annotations
@@ -13,17 +19,18 @@ import contextlib
 import logging
 import time
 from typing import Any, cast
-from urllib.parse import urlsplit
 
 from litestar import WebSocket, websocket
 from litestar.datastructures import State
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath
 
+from vtryon.adapters.http.connection_limits import ConnectionLimits
+from vtryon.adapters.http.guard import principal_of
 from vtryon.adapters.http.metrics import FRAMES, LIVE_SESSIONS
 from vtryon.adapters.http.state import ServerConfig, Services
 from vtryon.domain import protocol as p
-from vtryon.domain.errors import Expired, NotFound, ProtocolError, Unauthenticated, VtryonError
+from vtryon.domain.errors import Expired, Forbidden, NotFound, ProtocolError, Unauthenticated, VtryonError
 from vtryon.domain.ratelimit import TokenBucket
 from vtryon.domain.session import SessionStats
 from vtryon.ports.api import LiveStreamAPI
@@ -34,29 +41,9 @@ log = logging.getLogger(__name__)
 
 SUBPROTOCOL = "vtryon.v1"
 MAX_CONSECUTIVE_ERRORS = 20
-
-
-def _origin_allowed(socket: WebSocket[Any, Any, Any], config: ServerConfig) -> bool:
-    origin = socket.headers.get("origin")
-    if origin is None:  # not a browser
-        return True
-    if origin in config.allowed_origins:
-        return True
-    return urlsplit(origin).netloc == socket.headers.get("host", "")
-
-
-def _authenticate(
-    socket: WebSocket[Any, Any, Any], config: ServerConfig, services: Services, session_id: str
-) -> str:
-    if not config.keys.enabled:
-        return config.keys.principal(None)
-    for offered in socket.scope.get("subprotocols", []):
-        if offered.startswith("ticket."):
-            return services.live.redeem_ticket(offered.removeprefix("ticket."), session_id)
-    key = socket.headers.get("x-api-key")
-    if key:
-        return config.keys.principal(key)
-    raise Unauthenticated("a WebSocket ticket (subprotocol ticket.<t>) or X-API-Key is required")
+CLOSE_INTERNAL = 1011
+CLOSE_TRY_AGAIN_LATER = 1013  # a connection cap is full, or the session store is unreachable
+CLOSE_IDLE = 4408  # no frame for ws_idle_timeout seconds (4000-4999: application codes; 408 as in HTTP)
 
 
 async def _close(socket: WebSocket[Any, Any, Any], code: int, reason: str) -> None:
@@ -68,10 +55,23 @@ async def _close(socket: WebSocket[Any, Any, Any], code: int, reason: str) -> No
 class _Connection:
     """State of one live connection."""
 
-    def __init__(self, socket: WebSocket[Any, Any, Any], stream: LiveStreamAPI, config: ServerConfig) -> None:
+    def __init__(
+        self,
+        socket: WebSocket[Any, Any, Any],
+        stream: LiveStreamAPI,
+        config: ServerConfig,
+        services: Services,
+        owner: str,
+        session_id: str,
+    ) -> None:
         self.socket = socket
         self.stream = stream
         self.config = config
+        self.services = services
+        self.owner = owner
+        self.session_id = session_id
+        self.last_frame = time.monotonic()
+        self.inflight: asyncio.Future[tuple[p.ResultHeader, bytes]] | None = None
         self.slot: asyncio.Queue[tuple[p.FrameHeader, memoryview]] = asyncio.Queue(maxsize=1)
         self.stats = SessionStats()
         self.order = p.FrameOrder()
@@ -125,6 +125,8 @@ async def _reader(conn: _Connection) -> None:
         if message["type"] == "websocket.disconnect":
             return
         data = cast("bytes | None", message.get("bytes"))
+        if data is not None:
+            conn.last_frame = time.monotonic()
         try:
             if data is not None:
                 await _on_frame(conn, data)
@@ -180,10 +182,47 @@ async def _on_control(conn: _Connection, text: str) -> None:
         raise ProtocolError(f"clients may not send {type(message).__name__}", code="unexpected_type")
 
 
-async def _processor(conn: _Connection, services: Services) -> None:
+async def _session_alive(conn: _Connection) -> bool:
+    """False once the session has expired; an extension made meanwhile (over HTTP) is picked up."""
+    session = conn.stream.session
+    if not session.is_expired(conn.services.sessions.now()):  # the services' clock, as on open
+        return True
+    try:
+        fresh = await asyncio.to_thread(conn.services.sessions.get, conn.owner, conn.session_id)
+    except (Expired, NotFound):
+        return False
+    except VtryonError:  # the store is unreachable: do not cut a stream for that
+        return True
+    session.expires_at = fresh.expires_at
+    return True
+
+
+async def _watchdog(conn: _Connection) -> None:
+    """Close sockets that stopped streaming (4408) or whose session ran out (1008)."""
+    idle = conn.config.ws_idle_timeout
+    tick = min(1.0, idle / 4)
+    while True:
+        await asyncio.sleep(tick)
+        if time.monotonic() - conn.last_frame >= idle:
+            with contextlib.suppress(Exception):
+                await conn.send(
+                    p.encode_control(p.ErrorMessage(code="idle", message=f"no frame for {idle:g} s; closing"))
+                )
+            await _close(conn.socket, CLOSE_IDLE, "idle")
+            return
+        if not await _session_alive(conn):
+            with contextlib.suppress(Exception):
+                await conn.send(
+                    p.encode_control(p.ErrorMessage(code="expired", message="the session expired"))
+                )
+            await _close(conn.socket, p.CLOSE_POLICY, "expired")
+            return
+
+
+async def _processor(conn: _Connection) -> None:
     while True:
         header, payload = await conn.slot.get()
-        if conn.stream.session.is_expired(services.sessions.now()):  # the services' clock, as on open
+        if not await _session_alive(conn):
             await _close(conn.socket, p.CLOSE_POLICY, "expired")
             return
         started = time.perf_counter()
@@ -197,7 +236,10 @@ async def _processor(conn: _Connection, services: Services) -> None:
                     format=header.format or "jpeg",
                 )
             else:
-                result, body = await asyncio.to_thread(conn.stream.process, header, payload)
+                # Shielded: cancelling this task must not abandon a frame that is inside the renderer;
+                # the socket's teardown waits for ``inflight`` before it closes the stream.
+                conn.inflight = asyncio.ensure_future(asyncio.to_thread(conn.stream.process, header, payload))
+                result, body = await asyncio.shield(conn.inflight)
         except VtryonError as exc:  # an undecodable image: say so, keep the stream
             conn.stats.frames_rejected += 1
             FRAMES.labels("rejected").inc()
@@ -216,20 +258,41 @@ async def _processor(conn: _Connection, services: Services) -> None:
 async def live_socket(socket: WebSocket[Any, Any, Any], session_id: FromPath[str], state: State) -> None:
     services: Services = state.services
     config: ServerConfig = state.config
-    if not _origin_allowed(socket, config):
-        await _close(socket, p.CLOSE_POLICY, "origin not allowed")
-        return
+    limits: ConnectionLimits = state.live_limits
+    owner = principal_of(socket)  # authenticated by the app's guard, Origin included
     subprotocol = SUBPROTOCOL if SUBPROTOCOL in socket.scope.get("subprotocols", []) else None
-    await socket.accept(subprotocols=subprotocol)
-    try:
-        owner = _authenticate(socket, config, services, session_id)
-        stream = await asyncio.to_thread(services.live.open, owner, session_id)
-    except (NotFound, Expired, Unauthenticated) as exc:
-        with contextlib.suppress(Exception):
-            await socket.send_text(p.encode_control(p.ErrorMessage(code=exc.code, message=exc.message)))
-        await _close(socket, p.CLOSE_POLICY, exc.code)
+    refused = limits.acquire(session_id, owner)
+    if refused is not None:
+        await socket.accept(subprotocols=subprotocol)
+        await _refuse(socket, refused, "too many live connections; try again later", CLOSE_TRY_AGAIN_LATER)
         return
-    conn = _Connection(socket, stream, config)
+    try:
+        await socket.accept(subprotocols=subprotocol)
+        await _serve(socket, services, config, owner, session_id)
+    finally:
+        limits.release(session_id, owner)
+
+
+async def _refuse(socket: WebSocket[Any, Any, Any], code: str, message: str, close_code: int) -> None:
+    """Say why in one ``error`` message, then close with ``close_code`` and the code as the reason."""
+    with contextlib.suppress(Exception):
+        text = p.encode_control(p.ErrorMessage(code=code, message=message))
+        await asyncio.wait_for(socket.send_text(text), 1.0)
+    await _close(socket, close_code, code)
+
+
+async def _serve(
+    socket: WebSocket[Any, Any, Any], services: Services, config: ServerConfig, owner: str, session_id: str
+) -> None:
+    try:
+        stream = await asyncio.to_thread(services.live.open, owner, session_id)
+    except (NotFound, Expired, Forbidden, Unauthenticated) as exc:
+        await _refuse(socket, exc.code, exc.message, p.CLOSE_POLICY)
+        return
+    except VtryonError as exc:  # e.g. the session store is unreachable
+        await _refuse(socket, exc.code, exc.message, CLOSE_TRY_AGAIN_LATER)
+        return
+    conn = _Connection(socket, stream, config, services, owner, session_id)
     LIVE_SESSIONS.inc()
     tasks: list[asyncio.Task[None]] = []
     try:
@@ -243,7 +306,11 @@ async def live_socket(socket: WebSocket[Any, Any, Any], session_id: FromPath[str
                 )
             )
         )
-        tasks = [asyncio.create_task(_reader(conn)), asyncio.create_task(_processor(conn, services))]
+        tasks = [
+            asyncio.create_task(_reader(conn)),
+            asyncio.create_task(_processor(conn)),
+            asyncio.create_task(_watchdog(conn)),
+        ]
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             error = task.exception()
@@ -252,7 +319,7 @@ async def live_socket(socket: WebSocket[Any, Any, Any], session_id: FromPath[str
                 await _close(socket, p.CLOSE_POLICY, "client not reading")
             elif error is not None and not isinstance(error, WebSocketDisconnect | RuntimeError):
                 log.error("live %s failed", session_id, exc_info=error)
-                await _close(socket, 1011, "internal error")
+                await _close(socket, CLOSE_INTERNAL, "internal error")
     except (WebSocketDisconnect, TimeoutError):
         pass
     finally:
@@ -261,6 +328,8 @@ async def live_socket(socket: WebSocket[Any, Any, Any], session_id: FromPath[str
         with contextlib.suppress(BaseException):
             await asyncio.gather(*tasks, return_exceptions=True)
         LIVE_SESSIONS.dec()
+        if conn.inflight is not None:  # the frame inside the renderer finishes before the renderer closes
+            await asyncio.wait([conn.inflight])
         await asyncio.to_thread(stream.close)
         with contextlib.suppress(VtryonError):
-            services.live.save_stats(session_id, conn.stats)
+            await asyncio.to_thread(services.live.save_stats, session_id, conn.stats)

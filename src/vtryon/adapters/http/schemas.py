@@ -94,13 +94,41 @@ class ResultForm:
     def metadata_dict(self) -> dict[str, Any]:
         if not self.metadata:
             return {}
+        if len(self.metadata) > MAX_METADATA_CHARS:
+            raise InvalidInput(
+                f"metadata is {len(self.metadata)} characters; at most {MAX_METADATA_CHARS} are kept",
+                code="invalid_metadata",
+            )
         try:
             value = msgspec.json.decode(self.metadata)
         except msgspec.DecodeError:
             raise InvalidInput("metadata must be a JSON object", code="invalid_metadata") from None
+        except RecursionError:  # msgspec's own guard against deep nesting
+            raise InvalidInput("metadata nests too deeply", code="invalid_metadata") from None
         if not isinstance(value, dict):
             raise InvalidInput("metadata must be a JSON object", code="invalid_metadata")
+        if _depth(value) > MAX_METADATA_DEPTH:
+            raise InvalidInput(
+                f"metadata nests deeper than {MAX_METADATA_DEPTH} levels", code="invalid_metadata"
+            )
         return value
+
+
+MAX_METADATA_CHARS = 64 * 1024
+MAX_METADATA_DEPTH = 16
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of decoded JSON, without recursion (stores re-encode it, often recursively)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return deepest
 
 
 class CreateSessionJSON(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

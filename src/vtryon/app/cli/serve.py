@@ -6,24 +6,28 @@ import argparse
 import logging
 from typing import Any
 
+from vtryon.adapters.http.uvicorn_options import server_options, websocket_options
+from vtryon.app.cli import native_logs
 from vtryon.app.cli.settings_flags import add_settings_flags, settings_from_args
+from vtryon.app.settings import Settings
 from vtryon.domain.protocol import HEADER_SIZE
 
-__all__ = ("register",)
+__all__ = ("register", "uvicorn_options", "websocket_options")
 
 log = logging.getLogger("vtryon.serve")
 
 BANNER = "!" * 78
 
 
-def websocket_options(max_message_bytes: int) -> dict[str, Any]:
-    """uvicorn's WebSocket settings for the live stream (the tests and benchmarks serve with them too)."""
-    return {
-        "ws": "websockets-sansio",  # waits for the socket to drain, so a client that stops reading is noticed
-        # Frames are JPEG/WebP already: permessage-deflate would spend ~1 ms a frame each way for nothing.
-        "ws_per_message_deflate": False,
-        "ws_max_size": max_message_bytes,
-    }
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's limits and WebSocket options from the settings (the test server uses them too)."""
+    return server_options(
+        max_message_bytes=settings.max_frame_bytes + HEADER_SIZE + 64 * 1024,
+        header_timeout=settings.header_timeout,
+        body_timeout=settings.body_timeout,
+        keep_alive_timeout=settings.keep_alive_timeout,
+        max_connections=settings.max_connections,
+    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -49,6 +53,14 @@ def run(args: argparse.Namespace) -> int:
             "listening on %s WITHOUT API KEYS: anyone who can reach this port can use it", settings.host
         )
         log.warning("%s", BANNER)
+    if not settings.effective_allowed_hosts():
+        raise ValueError(
+            f"refusing to listen on {settings.host} without allowed hosts: set --allowed-host NAME "
+            "(VTRYON_ALLOWED_HOSTS) to each host name clients use to reach this server (DNS rebinding)"
+        )
+    native_logs.install()  # MediaPipe's native start-up lines become DEBUG records (see native_logs)
+    if settings.log_level == "debug":
+        logging.getLogger("vtryon.native").setLevel(logging.DEBUG)
     container = build_container(settings)
     app = build_app(container)
     uvicorn.run(
@@ -56,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
-        **websocket_options(settings.max_frame_bytes + HEADER_SIZE + 64 * 1024),
+        **uvicorn_options(settings),
         ws_ping_interval=20.0,
         ws_ping_timeout=20.0,
         timeout_graceful_shutdown=5,
