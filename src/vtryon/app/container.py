@@ -41,9 +41,12 @@ log = logging.getLogger(__name__)
 
 
 def _codec(settings: Settings) -> ImageCodec:
+    from vtryon.adapters.codecs.budget import DecodeBudget
     from vtryon.adapters.codecs.pillow_codec import PillowImageCodec
 
-    return PillowImageCodec(max_pixels=settings.max_image_pixels)
+    # One budget for the process: HTTP uploads, WebSocket frames, captures and sessions share it.
+    budget = DecodeBudget(settings.decode_budget_mb * 1024 * 1024, wait=settings.decode_wait)
+    return PillowImageCodec(max_pixels=settings.max_image_pixels, budget=budget)
 
 
 def _session_store(settings: Settings, clock: Callable[[], float]) -> SessionStore:

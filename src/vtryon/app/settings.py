@@ -84,6 +84,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # then 503 decode_busy (413 image_too_large when one image alone would not fit).
     decode_budget_mb: int = 512
     decode_wait: float = 2.0
+    # Decoded images (in flight and alive) share this many MB; over it a decode waits decode_wait seconds,
+    # then 503 decode_busy (413 image_too_large when one image alone would not fit).
+    decode_budget_mb: int = 512
+    decode_wait: float = 2.0
     max_parts: int = 8
     output_quality: int = 92
 

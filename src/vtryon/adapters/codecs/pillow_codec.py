@@ -6,20 +6,29 @@ checked from the header, before a single pixel is decompressed, so a decompressi
 Every failure on bad bytes becomes an error of the domain's hierarchy; Pillow's own exceptions (and its
 warnings, which pytest turns into exceptions) never escape.
 
-The codec keeps no state beyond its settings and builds a fresh Pillow image per call, so one instance is
-safe to share between threads.
+WebP is read by :mod:`vtryon.adapters.codecs.webp` instead (its size from the chunks, an animation's first
+frame only, one libwebp pass), because Pillow's WebP path costs about 27 bytes per pixel. Every decode
+reserves its peak from a :class:`~vtryon.adapters.codecs.budget.DecodeBudget` shared by the process before
+a pixel is decompressed, and keeps the returned array's bytes reserved while the array lives.
+
+The codec keeps no state beyond its settings and its budget (which is thread-safe) and builds a fresh
+Pillow image per call, so one instance is safe to share between threads.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import struct
+from collections.abc import Iterator
 from typing import Final
 
 import numpy as np
 from PIL import ExifTags, ImageOps, features
 from PIL import Image as PILImage
 
+from vtryon.adapters.codecs import webp
+from vtryon.adapters.codecs.budget import DecodeBudget, Reservation
 from vtryon.adapters.codecs.sniff import sniff_format
 from vtryon.domain.errors import InvalidInput, TooLarge, UnsupportedMedia
 from vtryon.ports.codec import Format, ImageInfo
@@ -49,6 +58,17 @@ _HAS_WEBP: Final = bool(features.check_module("webp"))
 _BOMB: Final = (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning)
 _ALPHA_MODES: Final = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 _WIDE_GREY_MODES: Final = frozenset({"I", "I;16", "I;16L", "I;16B", "I;16N"})
+# Measured peaks per pixel of a Pillow decode to an RGB array (test_decode_budget.py in the codec tests):
+# Pillow's 4-byte pixels next to our array; a second Pillow image when EXIF turns the picture; an RGBA
+# copy and the flattened image when there is alpha.
+_PILLOW_PEAK_BYTES_PER_PIXEL: Final = 8
+_TURN_BYTES_PER_PIXEL: Final = 5
+# The decoder's own buffers and one band of rows in flight, whatever the size.
+_PILLOW_OVERHEAD_BYTES: Final = 8 * 1024 * 1024
+_ALPHA_BYTES_PER_PIXEL: Final = 5
+_BAND_PIXELS: Final = 1 << 18
+_WHITE: Final = (255, 255, 255)
+_BLACK: Final = (0, 0, 0)
 
 
 class PillowImageCodec:
@@ -61,9 +81,11 @@ class PillowImageCodec:
         webp_method: libwebp's effort, 0 (fastest, the default: about 4x faster than Pillow's default 4
             at 640x480, see ``bench/bench_codec.py``) to 6 (smallest files).
         png_compress_level: zlib level for PNG output, 0-9.
+        budget: the process's decode budget; a private one of the default size when not given (a
+            server passes one shared by all its codecs).
     """
 
-    __slots__ = ("_max_pixels", "_png_compress_level", "_webp_method")
+    __slots__ = ("_budget", "_max_pixels", "_png_compress_level", "_webp_method")
 
     def __init__(
         self,
@@ -71,6 +93,7 @@ class PillowImageCodec:
         max_pixels: int = DEFAULT_MAX_PIXELS,
         webp_method: int = 0,
         png_compress_level: int = 6,
+        budget: DecodeBudget | None = None,
     ) -> None:
         if max_pixels < 1:
             raise ValueError(f"max_pixels must be positive, got {max_pixels}")
@@ -81,14 +104,22 @@ class PillowImageCodec:
         self._max_pixels = max_pixels
         self._webp_method = webp_method
         self._png_compress_level = png_compress_level
+        self._budget = budget if budget is not None else DecodeBudget()
 
     @property
     def max_pixels(self) -> int:
         return self._max_pixels
 
+    @property
+    def budget(self) -> DecodeBudget:
+        return self._budget
+
     def probe(self, data: bytes) -> ImageInfo:
         """Format and size from the header alone; no pixel is decoded."""
         fmt = _require_format(data)
+        if fmt == "webp":
+            header = webp.read_header(data)
+            return ImageInfo(format=fmt, width=header.width, height=header.height)
         with _open(data, fmt) as im:
             return ImageInfo(format=fmt, width=im.width, height=im.height)
 
@@ -96,31 +127,45 @@ class PillowImageCodec:
         """JPEG/PNG/WebP bytes -> upright RGB array (H x W x 3, uint8, C-contiguous, writable).
 
         Transparency is composited on white, which is what a viewer shows and what the engines expect of
-        a product photo.
+        a product photo. An animation gives its first frame.
         """
-        with self._load_upright(data, max_pixels) as im:
+        fmt = _require_format(data)
+        if fmt == "webp":
+            return self._decode_webp(data, max_pixels, background=_WHITE)
+        with self._reserved(data, fmt, max_pixels) as (im, reservation):
             if im.mode in _WIDE_GREY_MODES:
                 grey = _narrow_grey(im)
-                return np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2))
-            if _has_alpha(im):
-                rgb = _flatten(im, background=(255, 255, 255))
+                array = np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2))
             else:
-                rgb = im if im.mode == "RGB" else im.convert("RGB")  # convert() would copy even RGB
-            # np.array copies Pillow's buffer once more, but the result is writable (renderers draw on it).
-            return np.array(rgb, dtype=np.uint8)
+                if _has_alpha(im):
+                    rgb = _flatten(im, background=_WHITE)
+                else:
+                    rgb = im if im.mode == "RGB" else im.convert("RGB")  # convert() would copy even RGB
+                array = _writable_array(rgb)
+            reservation.settle(array)
+            return array
 
     def decode_mask(self, data: bytes, *, max_pixels: int | None = None) -> Mask:
         """Image bytes -> mask (H x W, uint8, exactly 0 or 255; light pixels are 255).
 
         Transparent pixels count as black: in a painted mask, nothing painted means "keep".
         """
-        with self._load_upright(data, max_pixels) as im:
-            if im.mode in _WIDE_GREY_MODES:
-                grey = _narrow_grey(im)
-            else:
-                flat = _flatten(im, background=(0, 0, 0)) if _has_alpha(im) else im
-                grey = np.asarray(flat.convert("L"))
-        return np.where(grey >= 128, np.uint8(255), np.uint8(0)).astype(np.uint8)
+        fmt = _require_format(data)
+        if fmt == "webp":
+            rgb = self._decode_webp(data, max_pixels, background=_BLACK)
+            grey = np.asarray(PILImage.fromarray(rgb).convert("L"))
+            del rgb
+        else:
+            with self._reserved(data, fmt, max_pixels) as (im, _):
+                if im.mode in _WIDE_GREY_MODES:
+                    grey = _narrow_grey(im)
+                else:
+                    flat = _flatten(im, background=_BLACK) if _has_alpha(im) else im
+                    grey = np.asarray(flat.convert("L"))
+        mask = np.where(grey >= 128, np.uint8(255), np.uint8(0)).astype(np.uint8)
+        reservation = self._budget.reserve(mask.nbytes, what="mask")
+        reservation.settle(mask)
+        return mask
 
     def encode(self, image: Image, format: Format = "jpeg", *, quality: int = 90) -> bytes:
         """Array -> JPEG/PNG/WebP bytes with no metadata (no EXIF, no ICC profile, no text chunks).
@@ -154,35 +199,121 @@ class PillowImageCodec:
             pil.save(buffer, "WEBP", quality=quality, method=self._webp_method)
         return buffer.getvalue()
 
-    def _load_upright(self, data: bytes, max_pixels: int | None) -> PILImage.Image:
-        """Open, check the size from the header, decode, and apply EXIF orientation."""
+    def _limit(self, max_pixels: int | None) -> int:
         limit = self._max_pixels if max_pixels is None else max_pixels
         if limit < 1:
             raise ValueError(f"max_pixels must be positive, got {limit}")
-        fmt = _require_format(data)
+        return limit
+
+    def _decode_webp(self, data: bytes, max_pixels: int | None, *, background: tuple[int, int, int]) -> Image:
+        limit = self._limit(max_pixels)
+        header = webp.read_header(data)
+        _check_size(header.width, header.height, limit)
+        reservation = self._budget.reserve(webp.peak_bytes(header))
+        try:
+            rgb = _orient(webp.decode_webp(data, header, background=background), header.exif)
+        except BaseException:
+            reservation.release()
+            raise
+        reservation.settle(rgb)
+        return rgb
+
+    @contextlib.contextmanager
+    def _reserved(
+        self, data: bytes, fmt: Format, max_pixels: int | None
+    ) -> Iterator[tuple[PILImage.Image, Reservation]]:
+        """Open, check the size from the header, reserve the decode's peak, decode, apply EXIF orientation.
+
+        The reservation is released on the way out unless the body ``settle``-d it on its array.
+        """
+        limit = self._limit(max_pixels)
         im = _open(data, fmt)
         try:
-            pixels = im.width * im.height
-            if pixels > limit:
-                raise TooLarge(
-                    f"image is {im.width}x{im.height} ({pixels} pixels); the limit is {limit}",
-                    code="image_too_large",
-                )
+            _check_size(im.width, im.height, limit)
+            reservation = self._budget.reserve(_pillow_peak(im))
+        except BaseException:
+            im.close()
+            raise
+        upright = im
+        try:
             try:
                 # Decoding proper; a truncated file raises here because Pillow's LOAD_TRUNCATED_IMAGES
-                # stays False (we never touch that global).
+                # stays False (we never touch that global). A PNG's first frame only (APNG).
                 im.load()
             except _BOMB as exc:
                 raise TooLarge("image is too large to decode", code="image_too_large") from exc
             except _UNREADABLE as exc:
                 raise InvalidInput(f"the {fmt} image is truncated or corrupt", code="corrupt_image") from exc
             upright = _upright(im)
-        except BaseException:
+            yield upright, reservation
+        finally:
+            if upright is not im:
+                upright.close()
             im.close()
-            raise
-        if upright is not im:
-            im.close()
-        return upright
+            reservation.release_unsettled()
+
+
+def _pillow_peak(im: PILImage.Image) -> int:
+    """What decoding ``im`` will cost at its peak, from what its header says."""
+    per_pixel = _PILLOW_PEAK_BYTES_PER_PIXEL
+    if _has_alpha(im):
+        per_pixel += _ALPHA_BYTES_PER_PIXEL
+    try:
+        if im.getexif().get(ExifTags.Base.Orientation, 1) != 1:
+            per_pixel += _TURN_BYTES_PER_PIXEL
+    except Exception:  # unreadable EXIF is ignored when decoding too
+        pass
+    return im.width * im.height * per_pixel + _PILLOW_OVERHEAD_BYTES
+
+
+def _writable_array(rgb: PILImage.Image) -> Image:
+    """An RGB image -> a writable array, copied a band of rows at a time.
+
+    ``np.array(image)`` goes through ``tobytes``, which holds the pixels twice more on top of Pillow's own
+    (10 bytes per pixel at the peak instead of 7).
+    """
+    width, height = rgb.size
+    band = max(1, _BAND_PIXELS // width)
+    if band >= height:
+        return np.array(rgb, dtype=np.uint8)
+    array = np.empty((height, width, 3), np.uint8)
+    for top in range(0, height, band):
+        bottom = min(height, top + band)
+        with rgb.crop((0, top, width, bottom)) as part:
+            array[top:bottom] = np.frombuffer(part.tobytes(), np.uint8).reshape(bottom - top, width, 3)
+    return array
+
+
+def _check_size(width: int, height: int, limit: int) -> None:
+    pixels = width * height
+    if width < 1 or height < 1:
+        raise InvalidInput("the image has no pixels", code="corrupt_image")
+    if pixels > limit:
+        raise TooLarge(
+            f"image is {width}x{height} ({pixels} pixels); the limit is {limit}", code="image_too_large"
+        )
+
+
+def _orient(rgb: Image, exif: bytes | None) -> Image:
+    """Apply a WebP's EXIF orientation, best effort (as ``_upright`` does through Pillow)."""
+    if not exif:
+        return rgb
+    try:
+        tags = PILImage.Exif()
+        tags.load(exif)
+        orientation = tags.get(ExifTags.Base.Orientation, 1)
+    except Exception:  # malformed EXIF: the pixels are still good
+        return rgb
+    turned = {
+        2: lambda a: a[:, ::-1],
+        3: lambda a: a[::-1, ::-1],
+        4: lambda a: a[::-1],
+        5: lambda a: a.transpose(1, 0, 2),
+        6: lambda a: np.rot90(a, -1),
+        7: lambda a: a.transpose(1, 0, 2)[::-1, ::-1],
+        8: lambda a: np.rot90(a, 1),
+    }.get(orientation)
+    return rgb if turned is None else np.ascontiguousarray(turned(rgb))
 
 
 def _require_format(data: bytes) -> Format:
@@ -202,9 +333,6 @@ def _open(data: bytes, fmt: Format) -> PILImage.Image:
         raise TooLarge("image dimensions are over the decoder's limit", code="image_too_large") from exc
     except _UNREADABLE as exc:
         raise InvalidInput(f"the {fmt} header cannot be read", code="corrupt_image") from exc
-    if im.width < 1 or im.height < 1:
-        im.close()
-        raise InvalidInput("the image has no pixels", code="corrupt_image")
     return im
 
 
@@ -226,9 +354,12 @@ def _has_alpha(im: PILImage.Image) -> bool:
 
 def _flatten(im: PILImage.Image, *, background: tuple[int, int, int]) -> PILImage.Image:
     """Composite over an opaque background; returns RGB."""
-    rgba = im.convert("RGBA")
-    base = PILImage.new("RGBA", rgba.size, (*background, 255))
-    return PILImage.alpha_composite(base, rgba).convert("RGB")
+    rgba = im if im.mode == "RGBA" else im.convert("RGBA")
+    flat = PILImage.new("RGB", rgba.size, background)
+    flat.paste(rgba, (0, 0), rgba)  # "over", in place: no third full-size copy
+    if rgba is not im:
+        rgba.close()
+    return flat
 
 
 def _narrow_grey(im: PILImage.Image) -> np.ndarray:
