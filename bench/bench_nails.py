@@ -4,6 +4,12 @@ Run: ``python bench/bench_nails.py [--frames 300]``. Pins itself to one CPU core
 synthetic hands moving a little from frame to frame (tracking mode, as in a live session), encoded once
 as JPEG and WebP; each timed frame is decode -> landmarks -> geometry + paint -> JPEG encode, the path of
 one WebSocket frame minus the network.
+
+A second table compares ways of tracking one hand in view with up to two allowed (landmarks only, same
+frames): MediaPipe's VIDEO landmarker sized for two (its palm detector runs every frame), sized for one
+(the floor), and our scheduled tracker at several search intervals. With ``ai-edge-litert`` installed
+(``pip install ai-edge-litert``; not a project dependency) it also times the bundled ``.tflite`` models
+invoked directly, i.e. what running them ourselves could at best cost.
 """
 
 from __future__ import annotations
@@ -28,8 +34,11 @@ from tests.support.synthetic_hands import HandCase, default_cases, draw_hand  # 
 
 from _common import report, summary  # noqa: E402
 from vtryon.adapters.codecs.pillow_codec import PillowImageCodec  # noqa: E402
+from vtryon.adapters.mediapipe.hands import HandTracker  # noqa: E402
 from vtryon.adapters.mediapipe.nail_renderer import MediaPipeNailRenderer  # noqa: E402
+from vtryon.adapters.mediapipe.tracking import SEARCH_EVERY_MS, HandSource, ScheduledHandTracker  # noqa: E402
 from vtryon.domain.nails import NailDesign  # noqa: E402
+from vtryon.models import HAND_FULL, model_path  # noqa: E402
 
 
 def _one_core() -> None:
@@ -82,6 +91,80 @@ def _timed(
     finally:
         renderer.close()
     return times
+
+
+def _tracking_row(name: str, tracker: HandSource, frames: list[np.ndarray], count: int) -> dict[str, Any]:
+    times: list[float] = []
+    found: list[int] = []
+    try:
+        for i in range(count + 10):
+            t0 = time.perf_counter()
+            hands = tracker.detect(frames[i % len(frames)], i * 40)
+            if i >= 10:
+                times.append((time.perf_counter() - t0) * 1e3)
+                found.append(len(hands))
+        counters = getattr(tracker, "counters", None)
+    finally:
+        tracker.close()
+    s = summary(times)
+    row: dict[str, Any] = {
+        "tracker": name,
+        "landmarks_med": round(s["median"], 2),
+        "landmarks_p95": round(s["p95"], 2),
+        "landmarks_mean": round(float(np.mean(times)), 2),
+        "hands_found": round(float(np.mean(found)), 2),
+    }
+    if counters is not None:
+        row["detector_frames_share"] = round(counters.detector_frames / counters.frames, 3)
+        row["landmark_passes_per_frame"] = round(counters.landmark_passes / counters.frames, 3)
+    return row
+
+
+def _tracking(frames: list[np.ndarray], count: int) -> list[dict[str, Any]]:
+    """Landmark cost per frame of each way to track one hand in view, up to two allowed (full model)."""
+    rows = [
+        _tracking_row("mediapipe video, num_hands=2", HandTracker(num_hands=2), frames, count),
+        _tracking_row("mediapipe video, num_hands=1", HandTracker(num_hands=1), frames, count),
+    ]
+    for every_ms in (250.0, 500.0, 1000.0):
+        tracker = ScheduledHandTracker(num_hands=2, search_every_ms=every_ms)
+        rows.append(_tracking_row(f"scheduled, search every {every_ms:g} ms", tracker, frames, count))
+    return rows + _raw_tflite()
+
+
+def _raw_tflite() -> list[dict[str, Any]]:
+    """Invoke times of the bundled palm detector and landmark model, outside MediaPipe (if installed)."""
+    try:
+        from ai_edge_litert.interpreter import Interpreter  # type: ignore[import-not-found]
+    except ImportError:
+        print("ai-edge-litert is not installed: skipping the raw .tflite timings")
+        return []
+    import zipfile
+
+    rows = []
+    with zipfile.ZipFile(model_path(HAND_FULL)) as bundle:
+        for member in ("hand_detector.tflite", "hand_landmarks_detector.tflite"):
+            interpreter = Interpreter(model_content=bundle.read(member), num_threads=1)
+            interpreter.allocate_tensors()
+            (tensor,) = interpreter.get_input_details()
+            data = np.random.default_rng(0).random(tensor["shape"], dtype=np.float32)
+            times = []
+            for i in range(110):
+                t0 = time.perf_counter()
+                interpreter.set_tensor(tensor["index"], data)
+                interpreter.invoke()
+                if i >= 10:
+                    times.append((time.perf_counter() - t0) * 1e3)
+            s = summary(times)
+            rows.append(
+                {
+                    "tracker": f"raw invoke {member}",
+                    "landmarks_med": round(s["median"], 2),
+                    "landmarks_p95": round(s["p95"], 2),
+                    "landmarks_mean": round(float(np.mean(times)), 2),
+                }
+            )
+    return rows
 
 
 def _accuracy(model: str, refine: bool) -> dict[str, float]:
@@ -164,6 +247,9 @@ def main() -> None:
         for refine in (True, False)
     ]
     memory = [_memory(model, 5) for model in ("full", "lite")]
+    tracking = _tracking(frames, args.frames)
+    report("bench_nails_tracking", tracking, {"frames": args.frames, "load_average": os.getloadavg()})
+    print()
     report(
         "bench_nails",
         rows,
@@ -171,6 +257,7 @@ def main() -> None:
             "frames": args.frames,
             "size": "640x480",
             "cores": 1,
+            "search_every_ms": SEARCH_EVERY_MS,
             "load_average": os.getloadavg(),
             "accuracy": accuracy,
             "memory": memory,

@@ -1,0 +1,78 @@
+"""IMAGE-mode hand landmarkers shared by the live sessions of one process, for their scheduled searches.
+
+Why: each MediaPipe landmarker holds its own copy of the models and buffers (~35 MB with the full model).
+A session searches for more hands a few times a second at most, for ~20 ms, so giving every session its
+own searcher would nearly double a session's memory for a tool idle 95 % of the time. Sessions instead
+borrow one from this pool; a second one is made only while two searches overlap. The pool counts its
+users, and the last one to leave closes every landmarker it holds, so nothing outlives the sessions.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from vtryon.adapters.mediapipe.hands import HandTracker, ModelSize
+
+__all__ = ("SearcherPool", "shared_searchers")
+
+_Key = tuple[ModelSize, int, bool]  # model, num_hands, mirrored
+
+
+class SearcherPool:
+    """Lends IMAGE-mode :class:`HandTracker` instances, one borrower at a time each (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: dict[_Key, list[HandTracker]] = {}
+        self._users: dict[_Key, int] = {}
+        self._lent = 0
+
+    def join(self, model: ModelSize, num_hands: int, mirrored: bool) -> None:
+        """Count one more user of this kind of searcher (call :meth:`leave` once when done)."""
+        with self._lock:
+            key = (model, num_hands, mirrored)
+            self._users[key] = self._users.get(key, 0) + 1
+
+    def leave(self, model: ModelSize, num_hands: int, mirrored: bool) -> None:
+        """Count one user fewer; the last one closes the idle searchers of that kind."""
+        with self._lock:
+            key = (model, num_hands, mirrored)
+            left = self._users.get(key, 0) - 1
+            if left > 0:
+                self._users[key] = left
+                return
+            self._users.pop(key, None)
+            idle = self._idle.pop(key, [])
+        for searcher in idle:
+            searcher.close()
+
+    @contextmanager
+    def borrow(self, model: ModelSize, num_hands: int, mirrored: bool) -> Iterator[HandTracker]:
+        key = (model, num_hands, mirrored)
+        with self._lock:
+            idle = self._idle.get(key)
+            searcher = idle.pop() if idle else None
+            self._lent += 1
+        if searcher is None:
+            searcher = HandTracker(model=model, num_hands=num_hands, mode="image", mirrored=mirrored)
+        try:
+            yield searcher
+        finally:
+            with self._lock:
+                self._lent -= 1
+                keep = self._users.get(key, 0) > 0
+                if keep:
+                    self._idle.setdefault(key, []).append(searcher)
+            if not keep:
+                searcher.close()
+
+    def open_count(self) -> int:
+        """Landmarkers alive now (idle or lent): what tests check to prove nothing was left open."""
+        with self._lock:
+            return self._lent + sum(len(idle) for idle in self._idle.values())
+
+
+#: The process' pool: live sessions of every renderer share it.
+shared_searchers = SearcherPool()

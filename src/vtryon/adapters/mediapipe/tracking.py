@@ -1,0 +1,172 @@
+"""Live hand tracking that looks for more hands on a schedule instead of on every frame.
+
+Why: MediaPipe's VIDEO-mode landmarker runs its palm detector on every frame while it tracks fewer hands
+than ``num_hands``. With two hands allowed and one in view (the usual live case) that detector is most of
+the frame's cost, although a second hand appears rarely. So a session tracks the hands it sees with a
+VIDEO landmarker sized to them (one landmark pass per hand per frame, no detector) and, every
+``search_every_ms``, runs an IMAGE-mode landmarker for up to ``num_hands`` hands on that frame instead
+(borrowed from a pool the sessions share: see search_pool.py).
+When the search finds more hands than are tracked, the tracker is rebuilt for that many; when the tracker
+keeps seeing fewer hands than it is sized for, it is rebuilt smaller (freeing the slot, and stopping the
+detector that MediaPipe would otherwise run on every frame).
+
+Measured in docs/nails.md ("Live tracking speed"): running the bundled ``.tflite`` models ourselves would
+save only MediaPipe's ~1 ms of overhead per landmark pass, so we keep MediaPipe's graphs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from vtryon.adapters.mediapipe.hands import HandLandmarks, HandTracker, ModelSize, RunMode
+from vtryon.adapters.mediapipe.search_pool import SearcherPool, shared_searchers
+from vtryon.domain.errors import InvalidInput
+
+__all__ = ("SEARCH_EVERY_MS", "HandSource", "ScheduledHandTracker", "TrackingCounters", "hand_tracker")
+
+#: How often a session tracking fewer hands than allowed looks for another one (measured trade-off
+#: between the time a second hand waits to be found and the frames that pay for a detector: docs/nails.md).
+SEARCH_EVERY_MS = 500.0
+
+# A tracker sized for more hands than it sees runs MediaPipe's detector on every frame; a hand hidden for
+# a frame or two is usually found again by that detector, so shrink only after this many frames.
+_SHRINK_AFTER_FRAMES = 3
+
+
+@dataclass(slots=True)
+class TrackingCounters:
+    """What the tracker did, so tests and benchmarks can see the cost instead of guessing it.
+
+    ``detector_frames`` counts the frames on which a palm detector ran: every scheduled search, plus the
+    tracker's frames that followed a frame where it saw fewer hands than it is sized for (MediaPipe's
+    VIDEO graph runs its detector exactly then). ``landmark_passes`` counts hand landmark model runs:
+    one per hand followed on a tracking frame, one per hand found on a detector frame.
+    """
+
+    frames: int = 0
+    searches: int = 0
+    detector_frames: int = 0
+    landmark_passes: int = 0
+    rebuilds: int = 0
+
+
+class HandSource(Protocol):
+    """What the nail renderer needs from a hand finder, still or live."""
+
+    def detect(self, frame: npt.NDArray[np.uint8], timestamp_ms: int = 0) -> list[HandLandmarks]: ...
+
+    def close(self) -> None: ...
+
+
+def hand_tracker(*, model: ModelSize, num_hands: int, mode: RunMode, mirrored: bool) -> HandSource:
+    """The hand finder for a renderer: every frame alone for stills, scheduled tracking for video."""
+    if mode == "video":
+        return ScheduledHandTracker(model=model, num_hands=num_hands, mirrored=mirrored)
+    return HandTracker(model=model, num_hands=num_hands, mode=mode, mirrored=mirrored)
+
+
+class ScheduledHandTracker:
+    """Finds up to ``num_hands`` hands per video frame, paying for a palm detector only on a schedule.
+
+    A drop-in for :class:`HandTracker` in video mode (same :meth:`detect` and :meth:`close`). One per
+    live session: it keeps MediaPipe tracking state. ``capacity`` is how many hands the VIDEO landmarker
+    now follows; ``counters`` says what each frame cost.
+    """
+
+    def __init__(
+        self,
+        *,
+        model: ModelSize = "full",
+        num_hands: int = 2,
+        mirrored: bool = True,
+        search_every_ms: float = SEARCH_EVERY_MS,
+        searchers: SearcherPool = shared_searchers,
+    ) -> None:
+        if not 1 <= num_hands <= 4:
+            raise InvalidInput(f"num_hands must be 1-4, got {num_hands}")
+        if search_every_ms <= 0:
+            raise InvalidInput(f"search_every_ms must be > 0, got {search_every_ms}")
+        self._model: ModelSize = model
+        self._mirrored = mirrored
+        self.num_hands = num_hands
+        self.search_every_ms = float(search_every_ms)
+        self._tracker = HandTracker(model=model, num_hands=1, mode="video", mirrored=mirrored)
+        self._searchers: SearcherPool | None = searchers if num_hands > 1 else None
+        if self._searchers is not None:
+            self._searchers.join(model, num_hands, mirrored)
+        self.capacity = 1
+        self.counters = TrackingCounters()
+        self._seen: int | None = None  # hands the tracker returned on its last frame; None: fresh
+        self._short_frames = 0  # consecutive tracker frames with fewer hands than its capacity
+        self._next_search_ms = -np.inf
+        self._last_ts = -1
+
+    def detect(self, frame: npt.NDArray[np.uint8], timestamp_ms: int = 0) -> list[HandLandmarks]:
+        """Landmarks of the hands in an RGB uint8 frame at ``timestamp_ms`` (must not go back; clamped)."""
+        ts = max(int(timestamp_ms), self._last_ts + 1)
+        self._last_ts = ts
+        self.counters.frames += 1
+        if self._search_due(ts):
+            return self._search(frame, ts)
+        return self._track(frame, ts)
+
+    def _search_due(self, ts: int) -> bool:
+        # Only while the tracker is steady: when it has lost a hand its own detector runs anyway.
+        return (
+            self._searchers is not None
+            and self.capacity < self.num_hands
+            and self._seen == self.capacity
+            and ts >= self._next_search_ms
+        )
+
+    def _search(self, frame: npt.NDArray[np.uint8], ts: int) -> list[HandLandmarks]:
+        assert self._searchers is not None
+        with self._searchers.borrow(self._model, self.num_hands, self._mirrored) as searcher:
+            hands = searcher.detect(frame)
+        self._next_search_ms = ts + self.search_every_ms
+        self.counters.searches += 1
+        self.counters.detector_frames += 1
+        self.counters.landmark_passes += len(hands)
+        if len(hands) > self.capacity:
+            # The new tracker has no state: its first frame detects all of them by itself.
+            self._rebuild(len(hands))
+        # Otherwise the tracker skipped this frame; it resumes from its previous one, which is close.
+        return hands
+
+    def _track(self, frame: npt.NDArray[np.uint8], ts: int) -> list[HandLandmarks]:
+        detects = self._seen is None or self._seen < self.capacity
+        hands = self._tracker.detect(frame, ts)
+        self.counters.detector_frames += int(detects)
+        self.counters.landmark_passes += max(len(hands), self._seen or 0)
+        self._seen = len(hands)
+        self._short_frames = self._short_frames + 1 if len(hands) < self.capacity else 0
+        if self.capacity > 1 and self._short_frames >= _SHRINK_AFTER_FRAMES:
+            self._rebuild(max(1, len(hands)))
+            self._next_search_ms = ts + self.search_every_ms
+        return hands
+
+    def _rebuild(self, capacity: int) -> None:
+        self._tracker.close()
+        self.capacity = min(capacity, self.num_hands)
+        self._tracker = HandTracker(
+            model=self._model, num_hands=self.capacity, mode="video", mirrored=self._mirrored
+        )
+        self._seen = None
+        self._short_frames = 0
+        self.counters.rebuilds += 1
+
+    def close(self) -> None:
+        self._tracker.close()
+        if self._searchers is not None:
+            self._searchers.leave(self._model, self.num_hands, self._mirrored)
+            self._searchers = None
+
+    def __enter__(self) -> ScheduledHandTracker:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
