@@ -242,6 +242,7 @@ class Container(containers.DeclarativeContainer):
         codec=codec,
         clock=clock,
         ttl=settings.provided.session_ttl,
+        max_upload_sessions=settings.provided.max_upload_sessions,
         max_pixels=settings.provided.max_image_pixels,
     )
     runner = providers.Singleton(

@@ -96,9 +96,9 @@ class LiveStream:
             if self._renderer is not None:
                 self._apply(self._renderer, chosen)
             self._design = chosen
-        self.session.design = chosen
-        if post_id is not None:
-            self.session.post_id = post_id
+        # Stored (compare-and-set), so a reconnect paints the new design too.
+        stored = self._sessions.set_design(self.session.id, chosen, post_id=post_id)
+        self.session.design, self.session.post_id = stored.design, stored.post_id
 
     def close(self) -> None:
         """Release the renderer; waits for a frame that is being rendered. Idempotent."""

@@ -45,6 +45,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     redis_url: str | None = None
     results_dir: str = msgspec.field(default_factory=lambda: str(Path(_default_data_dir()) / "results"))
     session_ttl: float = 30 * 60.0
+    max_upload_sessions: int = 5  # live upload-mode sessions per principal (each keeps a picture)
     # garment engine
     engine: Literal["auto", "catvton", "preview"] = "auto"
     catvton_base: str | None = None
@@ -80,10 +81,6 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     rate_burst: float = 20.0  # requests a caller may make at once before ``rate_limit`` applies
     max_upload_bytes: int = 25 * 1024 * 1024
     max_image_pixels: int = 40_000_000
-    # Decoded images (in flight and alive) share this many MB; over it a decode waits decode_wait seconds,
-    # then 503 decode_busy (413 image_too_large when one image alone would not fit).
-    decode_budget_mb: int = 512
-    decode_wait: float = 2.0
     # Decoded images (in flight and alive) share this many MB; over it a decode waits decode_wait seconds,
     # then 503 decode_busy (413 image_too_large when one image alone would not fit).
     decode_budget_mb: int = 512

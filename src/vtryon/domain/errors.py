@@ -9,6 +9,7 @@ from __future__ import annotations
 __all__ = (
     "Busy",
     "Cancelled",
+    "Conflict",
     "Expired",
     "Forbidden",
     "InvalidInput",
@@ -74,6 +75,12 @@ class NotFound(VtryonError):
     """Unknown id, or one that belongs to another principal (never revealed as such)."""
 
     code = "not_found"
+
+
+class Conflict(VtryonError):
+    """A write based on a stale read: someone else changed the value first (compare-and-set failed)."""
+
+    code = "conflict"
 
 
 class Expired(VtryonError):

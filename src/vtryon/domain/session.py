@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 
-from vtryon.domain.errors import Expired, InvalidInput
+from vtryon.domain.errors import Expired, InvalidInput, NotFound
 from vtryon.domain.nails import NailDesign
 
 __all__ = (
@@ -51,9 +51,26 @@ class SessionStats(msgspec.Struct, kw_only=True):
         self.last_latency_ms = latency_ms
         self.mean_latency_ms += (latency_ms - self.mean_latency_ms) / self.frames_processed
 
+    def merge(self, other: SessionStats) -> None:
+        """Add ``other``'s counters; the mean latency is weighted by frames processed."""
+        processed = self.frames_processed + other.frames_processed
+        if processed:
+            self.mean_latency_ms = (
+                self.mean_latency_ms * self.frames_processed + other.mean_latency_ms * other.frames_processed
+            ) / processed
+        self.frames_processed = processed
+        self.frames_received += other.frames_received
+        self.frames_dropped += other.frames_dropped
+        self.frames_rejected += other.frames_rejected
+        self.last_latency_ms = other.last_latency_ms or self.last_latency_ms
+
 
 class Session(msgspec.Struct, kw_only=True):
-    """A live nail try-on session owned by one principal."""
+    """A live nail try-on session owned by one principal.
+
+    ``version`` counts the writes a store has accepted: a store writes a session only if the stored
+    version still equals the one read (compare-and-set), so two writers never undo each other.
+    """
 
     id: str
     owner: str
@@ -66,6 +83,7 @@ class Session(msgspec.Struct, kw_only=True):
     design: NailDesign | None = None
     mirrored: bool = True
     stats: SessionStats = msgspec.field(default_factory=SessionStats)
+    version: int = 0
 
     def __post_init__(self) -> None:
         if self.mode is SessionMode.EXPLORE and self.post_id is None:
@@ -99,6 +117,21 @@ class Session(msgspec.Struct, kw_only=True):
     def ensure_active(self, now: float) -> None:
         if self.is_expired(now):
             raise Expired(f"session {self.id} expired", code="expired")
+
+    def ensure_owned_by(self, owner: str) -> None:
+        """Another principal's session reads as unknown, never as forbidden."""
+        if self.owner != owner:
+            raise NotFound(f"no session {self.id}")
+
+    def change_design(self, design: NailDesign, *, post_id: int | None = None) -> None:
+        """Paint ``design`` from now on (a catalogue design also records its ``post_id``)."""
+        self.design = design
+        if post_id is not None:
+            self.post_id = post_id
+
+    def fold_stats(self, stats: SessionStats) -> None:
+        """Add a finished connection's counters to the session's totals."""
+        self.stats.merge(stats)
 
     def extend(self, now: float, ttl: float = DEFAULT_SESSION_TTL) -> None:
         """Push expiry to ``ttl`` seconds from now. An expired session cannot be revived."""

@@ -20,13 +20,15 @@ class ImageCodec(Protocol):
 
     ``probe`` reads only the header (cheap: used to reject decompression bombs before decoding).
     ``decode`` raises ``UnsupportedMedia`` (not JPEG/PNG/WebP), ``TooLarge`` (over ``max_pixels``) or
-    ``InvalidInput`` (truncated or corrupt); it applies EXIF orientation and returns RGB.
+    ``InvalidInput`` (truncated or corrupt); it applies EXIF orientation and returns RGB; ``fit`` scales
+    the picture down so its longer side is at most that many pixels. Decodes share a memory budget: over
+    it, ``Busy`` (wait and retry) or ``TooLarge`` (this image alone would not fit).
     Encoded outputs carry no metadata.
     """
 
     def probe(self, data: bytes) -> ImageInfo: ...
 
-    def decode(self, data: bytes, *, max_pixels: int | None = None) -> Image: ...
+    def decode(self, data: bytes, *, max_pixels: int | None = None, fit: int | None = None) -> Image: ...
 
     def decode_mask(self, data: bytes, *, max_pixels: int | None = None) -> Mask: ...
 

@@ -8,6 +8,7 @@ from vtryon.domain import errors
 from vtryon.domain.errors import (
     Busy,
     Cancelled,
+    Conflict,
     Expired,
     Forbidden,
     InvalidInput,
@@ -38,6 +39,7 @@ STABLE_CODES: dict[type[VtryonError], str] = {
     OutOfMemory: "out_of_memory",
     TimedOut: "timeout",
     Cancelled: "cancelled",
+    Conflict: "conflict",
     ProtocolError: "protocol_error",
 }
 

@@ -123,16 +123,20 @@ class PillowImageCodec:
         with _open(data, fmt) as im:
             return ImageInfo(format=fmt, width=im.width, height=im.height)
 
-    def decode(self, data: bytes, *, max_pixels: int | None = None) -> Image:
+    def decode(self, data: bytes, *, max_pixels: int | None = None, fit: int | None = None) -> Image:
         """JPEG/PNG/WebP bytes -> upright RGB array (H x W x 3, uint8, C-contiguous, writable).
 
         Transparency is composited on white, which is what a viewer shows and what the engines expect of
-        a product photo. An animation gives its first frame.
+        a product photo. An animation gives its first frame. With ``fit``, the picture is scaled down
+        (never up) so that its longer side is at most ``fit`` pixels; a JPEG is then decoded at a reduced
+        scale to begin with, which saves most of the work and memory.
         """
+        if fit is not None and fit < 1:
+            raise ValueError(f"fit must be positive, got {fit}")
         fmt = _require_format(data)
         if fmt == "webp":
-            return self._decode_webp(data, max_pixels, background=_WHITE)
-        with self._reserved(data, fmt, max_pixels) as (im, reservation):
+            return self._decode_webp(data, max_pixels, background=_WHITE, fit=fit)
+        with self._reserved(data, fmt, max_pixels, fit=fit) as (im, reservation):
             if im.mode in _WIDE_GREY_MODES:
                 grey = _narrow_grey(im)
                 array = np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2))
@@ -142,6 +146,7 @@ class PillowImageCodec:
                 else:
                     rgb = im if im.mode == "RGB" else im.convert("RGB")  # convert() would copy even RGB
                 array = _writable_array(rgb)
+            array = _fit(array, fit)
             reservation.settle(array)
             return array
 
@@ -205,13 +210,20 @@ class PillowImageCodec:
             raise ValueError(f"max_pixels must be positive, got {limit}")
         return limit
 
-    def _decode_webp(self, data: bytes, max_pixels: int | None, *, background: tuple[int, int, int]) -> Image:
+    def _decode_webp(
+        self,
+        data: bytes,
+        max_pixels: int | None,
+        *,
+        background: tuple[int, int, int],
+        fit: int | None = None,
+    ) -> Image:
         limit = self._limit(max_pixels)
         header = webp.read_header(data)
         _check_size(header.width, header.height, limit)
         reservation = self._budget.reserve(webp.peak_bytes(header))
         try:
-            rgb = _orient(webp.decode_webp(data, header, background=background), header.exif)
+            rgb = _fit(_orient(webp.decode_webp(data, header, background=background), header.exif), fit)
         except BaseException:
             reservation.release()
             raise
@@ -220,7 +232,7 @@ class PillowImageCodec:
 
     @contextlib.contextmanager
     def _reserved(
-        self, data: bytes, fmt: Format, max_pixels: int | None
+        self, data: bytes, fmt: Format, max_pixels: int | None, *, fit: int | None = None
     ) -> Iterator[tuple[PILImage.Image, Reservation]]:
         """Open, check the size from the header, reserve the decode's peak, decode, apply EXIF orientation.
 
@@ -239,6 +251,8 @@ class PillowImageCodec:
             try:
                 # Decoding proper; a truncated file raises here because Pillow's LOAD_TRUNCATED_IMAGES
                 # stays False (we never touch that global). A PNG's first frame only (APNG).
+                if fit is not None and fmt == "jpeg":
+                    im.draft("RGB", (fit, fit))  # DCT scaling: 1/2 to 1/8, still at least fit x fit
                 im.load()
             except _BOMB as exc:
                 raise TooLarge("image is too large to decode", code="image_too_large") from exc
@@ -282,6 +296,18 @@ def _writable_array(rgb: PILImage.Image) -> Image:
         with rgb.crop((0, top, width, bottom)) as part:
             array[top:bottom] = np.frombuffer(part.tobytes(), np.uint8).reshape(bottom - top, width, 3)
     return array
+
+
+def _fit(array: Image, fit: int | None) -> Image:
+    """Scale down so the longer side is at most ``fit`` (area averaging, as for any downscale)."""
+    height, width = array.shape[:2]
+    if fit is None or max(height, width) <= fit:
+        return array
+    import cv2  # ships with MediaPipe; only pictures kept for long (session references) are fitted
+
+    scale = fit / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return np.ascontiguousarray(cv2.resize(array, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
 
 
 def _check_size(width: int, height: int, limit: int) -> None:

@@ -41,6 +41,7 @@ STATUS: dict[type[e.VtryonError], int] = {
     e.OutOfMemory: 507,
     e.TimedOut: 504,
     e.Cancelled: 409,
+    e.Conflict: 409,
     e.ProtocolError: 400,
 }
 

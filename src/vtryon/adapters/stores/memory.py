@@ -1,7 +1,8 @@
 """In-process stores: the embedded default for sessions, and a result store for tests and library users.
 
 Values are kept packed (see :mod:`records`), so every ``get`` returns a fresh copy: mutating a session
-without calling ``update`` changes nothing here, exactly as with Redis.
+without calling ``update`` changes nothing here, exactly as with Redis. ``update`` is a compare-and-set on
+``Session.version``, as in Redis.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from vtryon.adapters.stores.records import pack, unpack_result, unpack_session
-from vtryon.domain.errors import InvalidInput, NotFound
+from vtryon.domain.errors import Conflict, InvalidInput, NotFound
 from vtryon.domain.session import CapturedResult, Session
 
 __all__ = ("DEFAULT_RETENTION", "InMemoryResultStore", "InMemorySessionStore")
@@ -28,6 +29,7 @@ class _Kept(NamedTuple):
     owner: str
     created_at: float
     purge_at: float
+    version: int
 
 
 class InMemorySessionStore:
@@ -65,15 +67,29 @@ class InMemorySessionStore:
         return None if kept is None else unpack_session(kept.payload, where=f"memory:{session_id}")
 
     def update(self, session: Session) -> None:
-        """Replace a stored session; raises ``NotFound`` when it is unknown or already purged."""
+        """Replace a stored session if nobody wrote it since it was read, and bump ``session.version``.
+
+        Raises ``Conflict`` when the stored version moved on, ``NotFound`` when the session is unknown or
+        already purged.
+        """
         with self._lock:
             now = self._clock()
             old = self._live(session.id, now)
             if old is None:
                 raise NotFound(f"session {session.id} not found")
+            if old.version != session.version:
+                raise Conflict(
+                    f"session {session.id} changed meanwhile (version {old.version}, "
+                    f"written from {session.version})"
+                )
             if old.owner != session.owner:
                 self._unindex(session.id, old.owner)
-            self._put(session, now)
+            session.version += 1
+            try:
+                self._put(session, now)
+            except BaseException:
+                session.version -= 1
+                raise
 
     def delete(self, session_id: str) -> None:
         """Forget a session; unknown ids are ignored."""
@@ -97,7 +113,8 @@ class InMemorySessionStore:
         if purge_at <= now:
             self._drop(session.id)  # already past retention: storing it would only make it reappear
             return
-        self._kept[session.id] = _Kept(pack(session), session.owner, session.created_at, purge_at)
+        kept = _Kept(pack(session), session.owner, session.created_at, purge_at, session.version)
+        self._kept[session.id] = kept
         self._by_owner.setdefault(session.owner, set()).add(session.id)
 
     def _live(self, session_id: str, now: float) -> _Kept | None:

@@ -2,24 +2,31 @@
 
 Key layout (``prefix`` defaults to ``vtryon:``)::
 
-    {prefix}session:{id}               msgpack Session; expires by itself (PX) at expires_at + retention
+    {prefix}session:{id}               8-byte big-endian version + msgpack Session; expires by itself (PX)
+                                       at expires_at + retention
     {prefix}owner-sessions:{owner}     sorted set: session id -> expires_at; expires with its last session
     {prefix}result:{id}                msgpack CapturedResult; no expiry
     {prefix}owner-results:{owner}      sorted set: result id -> created_at
 
 Expiry is Redis's own key TTL, so nothing has to sweep. Writes that touch a value and its owner index run
-as one Lua script, so the two never disagree half-way. An update keeps the key's TTL (``KEEPTTL``) unless
-``expires_at`` changed, which is recognised by comparing with the score in the owner index; an extension
-sets a fresh TTL. Ids of deleted or expired values are cleaned out of the owner index when it is listed.
+as one Lua script, so the two never disagree half-way. A session update is a compare-and-set: the script
+reads the stored version (``GETRANGE`` of the first 8 bytes, O(1)) and writes only if it is still the one
+the caller read, else the caller gets ``Conflict`` and re-reads. An update keeps the key's TTL
+(``KEEPTTL``) unless ``expires_at`` changed, which is recognised by comparing with the score in the owner
+index; an extension sets a fresh TTL. Ids of deleted or expired values are cleaned out of the owner
+index when it is listed.
 
 Building a store never connects; the first command does. Any Redis failure surfaces as ``NotReady`` with
-code ``store_unavailable`` (drivers answer 503), never as a redis-py exception.
+code ``store_unavailable`` (drivers answer 503), never as a redis-py exception. Socket timeouts are short
+(1 s, one retry) because callers wait on them in worker threads: a hung Redis must cost seconds, not
+minutes of blocked threads.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+import struct
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, Final
@@ -30,13 +37,17 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
 from vtryon.adapters.stores.records import pack, unpack_result, unpack_session
-from vtryon.domain.errors import InvalidInput, NotFound, NotReady
+from vtryon.domain.errors import Conflict, InvalidInput, NotFound, NotReady
 from vtryon.domain.session import CapturedResult, Session
 
 __all__ = ("DEFAULT_PREFIX", "RedisResultStore", "RedisSessionStore")
 
 DEFAULT_PREFIX: Final = "vtryon:"
 _DEFAULT_RETENTION: Final = 3600.0
+#: Seconds to connect, and to wait for one reply; a call retries once, so it fails within about twice that.
+DEFAULT_CONNECT_TIMEOUT: Final = 0.5
+DEFAULT_TIMEOUT: Final = 1.0
+_VERSION: Final = struct.Struct(">Q")
 
 # KEYS: session, owner index. ARGV: payload, ttl ms, id, expires_at.
 # The index outlives every session it lists: its TTL is raised to the longest one it has seen.
@@ -47,9 +58,12 @@ if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KE
 return 1
 """
 
-# Same KEYS and ARGV. 0 = the session is gone. expires_at unchanged -> KEEPTTL; changed -> new PX.
+# Same KEYS and ARGV, plus ARGV[5]: the version header the caller read. 0 = the session is gone,
+# -1 = someone wrote it meanwhile. expires_at unchanged -> KEEPTTL; changed -> new PX.
 _UPDATE_SESSION: Final = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local head = redis.call('GETRANGE', KEYS[1], 0, 7)
+if head == '' then return 0 end
+if head ~= ARGV[5] then return -1 end
 local old = redis.call('ZSCORE', KEYS[2], ARGV[3])
 if old and tonumber(old) == tonumber(ARGV[4]) then
   redis.call('SET', KEYS[1], ARGV[1], 'XX', 'KEEPTTL')
@@ -80,8 +94,8 @@ def _connect(url: str, *, connect_timeout: float, timeout: float) -> redis.Redis
         url,
         socket_connect_timeout=connect_timeout,
         socket_timeout=timeout,
-        # A couple of quick retries ride out a dropped pooled connection; an outage fails fast.
-        retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 2),
+        # One quick retry rides out a dropped pooled connection; an outage (or a hang) fails fast.
+        retry=Retry(ExponentialBackoff(cap=0.1, base=0.02), 1),
         health_check_interval=30,
     )
 
@@ -101,6 +115,16 @@ def _bytes(value: object) -> bytes:
     if not isinstance(value, bytes):
         raise TypeError(f"expected bytes from Redis, got {type(value).__name__}")
     return value
+
+
+def _unpack_versioned(record: bytes, *, where: str) -> Session | None:
+    """A stored session with the version its record header says (the header is what the script checks)."""
+    if len(record) < _VERSION.size:
+        return None
+    session = unpack_session(record[_VERSION.size :], where=where)
+    if session is not None:
+        (session.version,) = _VERSION.unpack_from(record)
+    return session
 
 
 def _redact(url: str) -> str:
@@ -129,8 +153,8 @@ class RedisSessionStore:
         prefix: str = DEFAULT_PREFIX,
         retention: float = _DEFAULT_RETENTION,
         clock: Callable[[], float] = time.time,
-        connect_timeout: float = 2.0,
-        timeout: float = 5.0,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         if retention < 0:
             raise ValueError(f"retention must be >= 0, got {retention}")
@@ -156,14 +180,30 @@ class RedisSessionStore:
         key = self._session_key(session_id)
         with _available(self._url):
             payload = self._client.get(key)
-        return None if payload is None else unpack_session(_bytes(payload), where=key)
+        return None if payload is None else _unpack_versioned(_bytes(payload), where=key)
 
     def update(self, session: Session) -> None:
-        """Replace a stored session, keeping its TTL unless ``expires_at`` moved; ``NotFound`` if gone."""
-        with _available(self._url):
-            updated = self._update(keys=self._keys(session), args=self._args(session, self._ttl_ms(session)))
-        if not updated:
-            raise NotFound(f"session {session.id} not found")
+        """Replace a stored session if nobody wrote it since it was read, and bump ``session.version``.
+
+        Keeps the key's TTL unless ``expires_at`` moved. ``Conflict`` when the stored version moved on,
+        ``NotFound`` when the session is gone.
+        """
+        read = _VERSION.pack(session.version)
+        session.version += 1
+        try:
+            with _available(self._url):
+                updated = self._update(
+                    keys=self._keys(session), args=[*self._args(session, self._ttl_ms(session)), read]
+                )
+        except BaseException:
+            session.version -= 1
+            raise
+        if updated == 1:
+            return
+        session.version -= 1
+        if updated == -1:
+            raise Conflict(f"session {session.id} changed meanwhile (written from version {session.version})")
+        raise NotFound(f"session {session.id} not found")
 
     def delete(self, session_id: str) -> None:
         """Forget a session; its id leaves the owner index on the next listing."""
@@ -187,7 +227,7 @@ class RedisSessionStore:
         sessions = [
             s
             for i, p in zip(ids, payloads, strict=True)
-            if p is not None and (s := unpack_session(_bytes(p), where=self._session_key(i))) is not None
+            if p is not None and (s := _unpack_versioned(_bytes(p), where=self._session_key(i))) is not None
         ]
         return sorted((s for s in sessions if s.owner == owner), key=lambda s: s.created_at)
 
@@ -209,7 +249,7 @@ class RedisSessionStore:
     @staticmethod
     def _args(session: Session, ttl_ms: int) -> list[Any]:
         # repr() round-trips a float exactly, so the script's comparison of expires_at is exact.
-        return [pack(session), ttl_ms, session.id, repr(session.expires_at)]
+        return [_VERSION.pack(session.version) + pack(session), ttl_ms, session.id, repr(session.expires_at)]
 
     def _session_key(self, session_id: str) -> str:
         return f"{self._prefix}session:{session_id}"
@@ -229,8 +269,8 @@ class RedisResultStore:
         url: str,
         *,
         prefix: str = DEFAULT_PREFIX,
-        connect_timeout: float = 2.0,
-        timeout: float = 5.0,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self._url = url
         self._prefix = prefix
