@@ -33,7 +33,9 @@ from vtryon.ports.codec import ImageCodec
 from vtryon.ports.jobs import JobQueue
 from vtryon.ports.masker import Masker
 from vtryon.ports.nail_renderer import NailRendererFactory
+from vtryon.ports.ratelimit import RateLimiter
 from vtryon.ports.stores import ResultStore, SessionStore
+from vtryon.ports.tickets import TicketStore
 
 __all__ = ("Container", "build_app", "build_container")
 
@@ -58,6 +60,39 @@ def _session_store(settings: Settings, clock: Callable[[], float]) -> SessionSto
     from vtryon.adapters.stores.memory import InMemorySessionStore
 
     return InMemorySessionStore(clock=clock)
+
+
+def _ticket_store(settings: Settings) -> TicketStore:
+    """Redis when a URL is set (a ticket issued by one replica is redeemed by another), else in memory."""
+    if settings.redis_url:
+        from vtryon.adapters.stores.redis_tickets import RedisTicketStore
+
+        return RedisTicketStore(settings.redis_url)
+    from vtryon.adapters.stores.memory_tickets import InMemoryTicketStore
+
+    return InMemoryTicketStore()
+
+
+def _rate_limiter(settings: Settings) -> RateLimiter | None:
+    """Per-caller ``/api`` request limits when ``rate_limit`` > 0: in Redis when a URL is set (shared by the
+    replicas), else in memory; ``None`` (no limit) by default."""
+    if settings.rate_limit <= 0:
+        return None
+    if settings.redis_url:
+        from vtryon.adapters.stores.redis_ratelimit import RedisRateLimiter
+
+        return RedisRateLimiter(settings.redis_url, settings.rate_limit, settings.rate_burst)
+    from vtryon.adapters.stores.memory_ratelimit import InMemoryRateLimiter
+
+    return InMemoryRateLimiter(settings.rate_limit, settings.rate_burst)
+
+
+async def _close_async_stores(container: Container) -> None:
+    """Close the asyncio stores in the server's loop, where their connections live."""
+    await container.ticket_store().aclose()
+    limiter = container.rate_limiter()
+    if limiter is not None:
+        await limiter.aclose()
 
 
 def _result_store(settings: Settings) -> ResultStore:
@@ -233,7 +268,9 @@ class Container(containers.DeclarativeContainer):
     masker = providers.Resource(_masker)
     renderers = providers.Singleton(_renderers, settings)
     engine = providers.Resource(_engine_resource, settings)
-    tickets = providers.Singleton(TicketBook)
+    ticket_store = providers.Singleton(_ticket_store, settings)
+    tickets = providers.Singleton(TicketBook, ticket_store)
+    rate_limiter = providers.Singleton(_rate_limiter, settings)
 
     sessions = providers.Singleton(
         SessionService,
@@ -297,5 +334,10 @@ def build_app(container: Container) -> Any:
         container.services(),
         container.server_config(),
         on_startup=[lambda: _start_jobs(container)],
-        on_shutdown=[lambda: container.queue().aclose(), container.shutdown_resources],
+        on_shutdown=[
+            lambda: container.queue().aclose(),
+            container.shutdown_resources,
+            lambda: _close_async_stores(container),
+        ],
+        rate_limiter=container.rate_limiter(),
     )

@@ -1,43 +1,48 @@
 """Short-lived, single-use WebSocket tickets: browsers cannot set headers on a WebSocket, and a long-lived
-API key must never travel in a URL. A ticket is bound to one principal and one session."""
+API key must never travel in a URL. A ticket is bound to one principal and one session.
+
+The tickets live in a :class:`~vtryon.ports.tickets.TicketStore`: this process's memory by default, Redis
+when several API replicas share the work, so a ticket issued by one replica is redeemed by another.
+"""
 
 from __future__ import annotations
 
 import secrets
-import threading
-import time
-from collections.abc import Callable
 
 from vtryon.domain.errors import Unauthenticated
+from vtryon.ports.tickets import TicketGrant, TicketStore
 
-__all__ = ("TicketBook",)
+__all__ = ("DEFAULT_TICKET_TTL", "TicketBook")
+
+#: Seconds a ticket stays valid: long enough to open a socket, too short to be worth stealing.
+DEFAULT_TICKET_TTL = 30.0
 
 
 class TicketBook:
-    def __init__(self, *, ttl: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
+    """Issues and redeems tickets; the store keeps them and spends each one exactly once."""
+
+    __slots__ = ("_store", "_ttl")
+
+    def __init__(self, store: TicketStore, *, ttl: float = DEFAULT_TICKET_TTL) -> None:
+        if ttl <= 0:
+            raise ValueError(f"ttl must be > 0, got {ttl}")
+        self._store = store
         self._ttl = ttl
-        self._clock = clock
-        self._tickets: dict[str, tuple[str, str, float]] = {}
-        self._lock = threading.Lock()
 
     @property
     def ttl(self) -> float:
         return self._ttl
 
-    def issue(self, principal: str, session_id: str) -> str:
+    async def issue(self, principal: str, session_id: str) -> str:
         ticket = secrets.token_urlsafe(24)
-        now = self._clock()
-        with self._lock:
-            self._tickets = {t: v for t, v in self._tickets.items() if v[2] > now}
-            self._tickets[ticket] = (principal, session_id, now + self._ttl)
+        await self._store.put(ticket, TicketGrant(principal, session_id), self._ttl)
         return ticket
 
-    def redeem(self, ticket: str, session_id: str) -> str:
+    async def redeem(self, ticket: str, session_id: str) -> str:
         """The ticket's principal; the ticket is spent whatever the outcome."""
-        with self._lock:
-            entry = self._tickets.pop(ticket, None)
-        if entry is None or entry[2] <= self._clock() or entry[1] != session_id:
+        grant = await self._store.take(ticket) if ticket else None
+        if grant is None or grant.session_id != session_id:
             raise Unauthenticated(
                 "WebSocket ticket is unknown, used, expired or for another session", code="bad_ticket"
             )
-        return entry[0]
+        return grant.principal

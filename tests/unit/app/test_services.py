@@ -16,6 +16,7 @@ from vtryon.adapters.codecs.pillow_codec import PillowImageCodec
 from vtryon.adapters.jobs.thread_queue import ThreadJobQueue
 from vtryon.adapters.stores.filesystem import FilesystemResultStore
 from vtryon.adapters.stores.memory import InMemorySessionStore
+from vtryon.adapters.stores.memory_tickets import InMemoryTicketStore
 from vtryon.app.engine_slot import EngineSlot
 from vtryon.app.job_runner import JobRunner
 from vtryon.app.live_service import LiveService
@@ -224,7 +225,7 @@ def test_live_stream_paints_with_the_sessions_design_and_keeps_timestamps_increa
         sessions=sessions,
         renderers=lambda: renderers,
         codec=PillowImageCodec(),
-        tickets=TicketBook(),
+        tickets=TicketBook(InMemoryTicketStore()),
         max_pixels=10_000_000,
         clock=clock,
     )
@@ -250,7 +251,7 @@ def test_upload_sessions_paint_the_reference_picture(sessions: SessionService, c
         sessions=sessions,
         renderers=lambda: renderers,
         codec=PillowImageCodec(),
-        tickets=TicketBook(),
+        tickets=TicketBook(InMemoryTicketStore()),
         max_pixels=10_000_000,
         clock=clock,
     )
@@ -266,18 +267,22 @@ def test_tickets_are_single_use_and_bound_to_a_session(sessions: SessionService,
         sessions=sessions,
         renderers=FakeNailRendererFactory,
         codec=PillowImageCodec(),
-        tickets=TicketBook(),
+        tickets=TicketBook(InMemoryTicketStore()),
         max_pixels=10_000_000,
         clock=clock,
     )
     session = sessions.create_explore("alice", 1)
-    ticket = live.issue_ticket("alice", session.id)
-    with pytest.raises(Unauthenticated):
-        live.redeem_ticket(ticket, "another-session")
-    ticket = live.issue_ticket("alice", session.id)
-    assert live.redeem_ticket(ticket, session.id) == "alice"
-    with pytest.raises(Unauthenticated):
-        live.redeem_ticket(ticket, session.id)
+
+    async def scenario() -> None:
+        ticket = await live.issue_ticket("alice", session.id)
+        with pytest.raises(Unauthenticated):
+            await live.redeem_ticket(ticket, "another-session")
+        ticket = await live.issue_ticket("alice", session.id)
+        assert await live.redeem_ticket(ticket, session.id) == "alice"
+        with pytest.raises(Unauthenticated):
+            await live.redeem_ticket(ticket, session.id)
+
+    asyncio.run(scenario())
 
 
 def test_results_survive_a_restart_and_stay_private(

@@ -128,7 +128,7 @@ class SessionController(Controller):
         status_code=200,
     )
     async def ticket(self, session_id: SessionId, services: ServicesDep, principal: Principal) -> TicketView:
-        ticket = services.live.issue_ticket(principal, session_id)
+        ticket = await services.live.issue_ticket(principal, session_id)
         return TicketView(success=True, ticket=ticket, expires_in=TICKET_TTL)
 
 
