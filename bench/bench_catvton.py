@@ -268,9 +268,11 @@ def real_size_pipeline(device: torch.device, dtype: torch.dtype) -> CatVTONPipel
         unet = UNet2DConditionModel(**SD15_INPAINTING_UNET)
         vae = AutoencoderKL(**SD_VAE_FT_MSE)
     install_catvton_processors(unet)
+    if dtype != torch.float32:  # built in fp32 (diffusers' init), then cast as from_pretrained(torch_dtype=)
+        unet, vae = unet.to(dtype=dtype), vae.to(dtype=dtype)
     return CatVTONPipeline(
-        unet=unet.to(dtype=dtype).eval().requires_grad_(False),
-        vae=vae.to(dtype=dtype).eval().requires_grad_(False),
+        unet=unet.eval().requires_grad_(False),
+        vae=vae.eval().requires_grad_(False),
         scheduler=DDIMScheduler.from_config(SD15_SCHEDULER),
     )
 
