@@ -3,8 +3,10 @@
 Per finger the nail lies on the distal segment (DIP -> TIP; for the thumb IP -> TIP). Its length follows
 that segment as seen (so a tilted finger gets a shorter nail), its width follows the finger's true scale
 (the longest of its segments, each divided by its usual share), since tilting does not narrow a nail.
-Only nails that face the camera are returned: the hand's normal, signed by the hand's chirality in the
-image, tells the back of the hand from the palm; curled or strongly foreshortened fingers are skipped.
+Only nails that face the camera are returned, decided per finger: the hand's normal (signed by the hand's
+chirality in the image) is turned with each finger's bend, in 3D, to give the normal of that finger's
+distal segment (:func:`finger_facing`). So a back of hand shows its nails, a palm does not, and fingers
+curled towards the camera show theirs even when the palm faces it. Fingers seen end-on are skipped.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ("FINGERS", "Nail", "back_facing", "nails_from_landmarks")
+__all__ = ("FINGERS", "Nail", "back_facing", "finger_facing", "nails_from_landmarks")
 
 #: Landmark indices per finger: (base, middle, distal joint, tip); thumb: (CMC... uses MCP, IP).
 FINGERS: tuple[tuple[int, int, int, int], ...] = (
@@ -34,11 +36,14 @@ _SHAPE = (
     (0.91, 0.92, 0.66),
     (0.84, 0.92, 0.67),
 )
+# Real nails, measured against MediaPipe's landmarks on real photos, sit a little further out and are
+# smaller than on the drawings: (shift of the centre in nail lengths, length and width factors). The
+# drawn nails are still found in full by the outline step (nail_shape), which may grow past this box.
+_REAL = (0.05, 0.85, 0.8)
 # Usual ratio distal / middle and distal / proximal segment per finger (thumb first), for the width scale.
 _DISTAL_PER_MIDDLE = (1.2, 0.9, 0.92, 0.9, 0.95)
 _DISTAL_PER_PROXIMAL = (0.8, 0.55, 0.55, 0.55, 0.65)
-_MIN_FACING = 0.25  # cos of the angle between the hand's normal and the view axis
-_MAX_CURL_DEG = 55.0  # bend at the distal joint beyond which the nail turns away
+_MIN_FACING = 0.25  # cos of the angle between a distal segment's back and the view axis
 _MIN_VISIBLE = 0.45  # seen distal length / expected length below which the finger points at the camera
 _MIN_WIDTH_PX = 3.0
 
@@ -46,7 +51,12 @@ _MIN_WIDTH_PX = 3.0
 @dataclass(frozen=True, slots=True)
 class Nail:
     """A nail: centre (x, y) in pixels, ``angle`` of the cuticle -> tip axis (radians, image coordinates),
-    ``length`` along and ``width`` across that axis in pixels, and how sure we are (0-1)."""
+    ``length`` along and ``width`` across that axis in pixels, and how sure we are (0-1).
+
+    ``shape``: the plate's outline seen in the image, as a coverage grid (0-1) in the nail's own frame
+    (rows from the free edge to the cuticle, columns across; see ``nail_shape``), or None for the default
+    rounded box. In the nail's frame it stays valid while the finger moves.
+    """
 
     finger: int
     cx: float
@@ -55,6 +65,7 @@ class Nail:
     length: float
     width: float
     confidence: float
+    shape: npt.NDArray[np.float32] | None = None
 
     def as_array(self) -> npt.NDArray[np.float64]:
         return np.array(
@@ -77,6 +88,30 @@ def back_facing(points: npt.NDArray[np.float64], image_side: str) -> float:
     return sign * float(normal[2]) / size
 
 
+def finger_facing(points: npt.NDArray[np.float64], image_side: str) -> list[float]:
+    """Per finger (thumb first), the cosine of its distal segment's back towards the camera (> 0: the
+    nail faces it).
+
+    A finger bends about its own side axis ``l`` = proximal direction x hand normal; turning the hand's
+    normal with the bend gives the distal segment's normal ``l x distal``: equal to the hand's normal for
+    a straight finger, pointing along the hand for a finger bent 90 degrees, and towards the camera for
+    a fist's fingertips seen from the front.
+    """
+    wrist = points[0]
+    normal = np.cross(points[5] - wrist, points[17] - wrist)
+    size = float(np.linalg.norm(normal))
+    if size == 0.0:
+        return [0.0] * len(FINGERS)
+    hand = normal / size * (1.0 if image_side == "Right" else -1.0)
+    out = []
+    for base, middle, dip, tip in FINGERS:
+        side = np.cross(points[middle] - points[base], hand)
+        dorsal = np.cross(side, points[tip] - points[dip])
+        length = float(np.linalg.norm(dorsal))
+        out.append(float(dorsal[2]) / length if length > 0.0 else 0.0)
+    return out
+
+
 def _unit(v: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], float]:
     n = float(np.hypot(v[0], v[1]))
     return (v / n if n > 0 else v * 0.0), n
@@ -88,14 +123,15 @@ def nails_from_landmarks(
     """Nails facing the camera, thumb to pinky; none for a palm. ``points``: 21 x 3 pixels."""
     if points.shape != (21, 3) or not np.all(np.isfinite(points)):
         return []
-    facing = back_facing(points, image_side)
-    if facing < _MIN_FACING:
-        return []
+    facings = finger_facing(points, image_side)
     xy = points[:, :2]
     nails: list[Nail] = []
     for finger, (base, middle, dip, tip) in enumerate(FINGERS):
+        facing = facings[finger]
+        if facing < _MIN_FACING:
+            continue
         axis, distal = _unit(xy[tip] - xy[dip])
-        mid_dir, middle_len = _unit(xy[dip] - xy[middle])
+        _mid_dir, middle_len = _unit(xy[dip] - xy[middle])
         proximal = float(np.hypot(*(xy[middle] - xy[base])))
         if distal < 1.0:
             continue
@@ -104,10 +140,10 @@ def nails_from_landmarks(
             distal, middle_len * _DISTAL_PER_MIDDLE[finger], proximal * _DISTAL_PER_PROXIMAL[finger]
         )
         visible = distal / expected
-        curl = math.degrees(math.acos(float(np.clip(np.dot(axis, mid_dir), -1.0, 1.0))))
-        if visible < _MIN_VISIBLE or curl > _MAX_CURL_DEG:
+        if visible < _MIN_VISIBLE:
             continue
         at, length_k, width_k = _SHAPE[finger]
+        at, length_k, width_k = at + _REAL[0] * length_k, length_k * _REAL[1], width_k * _REAL[2]
         width = width_k * expected
         if width < _MIN_WIDTH_PX:
             continue
@@ -116,7 +152,6 @@ def nails_from_landmarks(
             float(np.clip(hand_score, 0.0, 1.0))
             * min(1.0, (facing - _MIN_FACING) / 0.35 + 0.3)
             * min(1.0, (visible - _MIN_VISIBLE) / 0.3 + 0.3)
-            * (1.0 - 0.5 * curl / _MAX_CURL_DEG)
         )
         nails.append(
             Nail(

@@ -1,9 +1,11 @@
 """Paints nails onto a frame, keeping the scene's light, working on a small crop around each nail.
 
 Each nail is a rounded box in the nail's own coordinates (``a`` along cuticle -> tip, ``b`` across),
-rounder at the cuticle than at the free edge; its edge is feathered over about a pixel so it is
-anti-aliased. The design's colour is multiplied by the nail region's luminance divided by its mean, so
-shadows and highlights of the real nail stay; the finish decides how strongly, and adds its own light.
+rounder at the cuticle than at the free edge, or, when the pixels showed the plate's own outline
+(``Nail.shape``, see ``nail_shape``), that outline sampled in the same coordinates; either edge is
+feathered over about a pixel so it is anti-aliased. The design's colour is multiplied by the nail
+region's luminance divided by its mean, so shadows and highlights of the real nail stay; the finish
+decides how strongly, and adds its own light.
 Only pixels inside a nail change.
 """
 
@@ -17,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vtryon.adapters.mediapipe.nail_geometry import Nail
+from vtryon.adapters.mediapipe.nail_shape import GRID, REACH
 from vtryon.domain.nails import DesignKind, Finish, NailDesign
 
 __all__ = ("PreparedDesign", "paint_nails", "prepare_design")
@@ -83,6 +86,15 @@ def _coverage(a: _F32, b: _F32, half_len: float, half_wid: float) -> _F32:
     return np.clip(0.5 - dist / soft, 0.0, 1.0).astype(np.float32)
 
 
+def _shape_coverage(shape: _F32, a: _F32, b: _F32, length: float, width: float) -> _F32:
+    """Coverage from an outline grid (``nail_shape``: rows from free edge to cuticle, +-REACH)."""
+    rows, cols = GRID
+    map_y = ((REACH - a / max(length, 1e-6)) * (rows / (2 * REACH)) - 0.5).astype(np.float32)
+    map_x = ((b / max(width, 1e-6) + REACH) * (cols / (2 * REACH)) - 0.5).astype(np.float32)
+    out = cv2.remap(shape, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+    return np.clip((np.asarray(out, dtype=np.float32) - 0.5) * 2.0 + 0.5, 0.0, 1.0)
+
+
 def _base_colour(design: PreparedDesign, an: _F32, bn: _F32, a: _F32, b: _F32, nail: Nail) -> _F32:
     kind = design.kind
     if kind is DesignKind.GRADIENT:
@@ -141,13 +153,17 @@ def paint_nails(
     height, width = frame.shape[:2]
     for nail in nails:
         half_len, half_wid = nail.length / 2.0, nail.width / 2.0
-        reach = math.hypot(half_len, half_wid) + 2.0
+        span = 2.0 * REACH if nail.shape is not None else 1.0
+        reach = span * math.hypot(half_len, half_wid) + 2.0
         x0, x1 = max(0, math.floor(nail.cx - reach)), min(width, math.ceil(nail.cx + reach))
         y0, y1 = max(0, math.floor(nail.cy - reach)), min(height, math.ceil(nail.cy + reach))
         if x1 - x0 < 2 or y1 - y0 < 2 or half_wid < 1.0:
             continue
         a, b = _nail_frame(nail, x0, y0, x1 - x0, y1 - y0)
-        alpha = _coverage(a, b, half_len, half_wid)
+        if nail.shape is not None:
+            alpha = _shape_coverage(nail.shape, a, b, nail.length, nail.width)
+        else:
+            alpha = _coverage(a, b, half_len, half_wid)
         if not np.any(alpha > 0.0):
             continue
         crop = out[y0:y1, x0:x1].astype(np.float32) / 255.0

@@ -1,4 +1,5 @@
-"""The NailRenderer port on MediaPipe: landmarks -> nail geometry -> smoothing -> refinement -> paint."""
+"""The NailRenderer port on MediaPipe: landmarks -> nail geometry -> smoothing -> refinement -> outline
+-> paint. Stills find hands with :class:`StillHandFinder` (any size, any orientation); video tracks."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ from dataclasses import replace
 
 import numpy as np
 
-from vtryon.adapters.mediapipe.hands import HandTracker, ModelSize, RunMode
-from vtryon.adapters.mediapipe.nail_geometry import Nail, back_facing, nails_from_landmarks
+from vtryon.adapters.mediapipe.hands import ModelSize, RunMode
+from vtryon.adapters.mediapipe.nail_geometry import Nail, finger_facing, nails_from_landmarks
 from vtryon.adapters.mediapipe.nail_paint import PreparedDesign, paint_nails, prepare_design
 from vtryon.adapters.mediapipe.nail_refine import plate_contrast, refine_nail
+from vtryon.adapters.mediapipe.nail_shape import ShapeCache, with_shape
 from vtryon.adapters.mediapipe.smoothing import NailSmoother
+from vtryon.adapters.mediapipe.still_hands import StillHandFinder
+from vtryon.adapters.mediapipe.tracking import HandSource, hand_tracker
 from vtryon.domain.errors import InvalidInput
 from vtryon.domain.nails import NailDesign
 from vtryon.ports.images import Image
@@ -22,10 +26,12 @@ __all__ = ("MediaPipeNailRenderer", "MediaPipeNailRendererFactory")
 _MIN_SIDE = 16  # below this MediaPipe finds nothing; skip it rather than pay for the call
 _OTHER_SIDE = {"Left": "Right", "Right": "Left"}
 # MediaPipe's handedness is sometimes wrong, which turns a back of hand into a "palm". A palm's fingertip
-# pads look like the rest of the finger; nail plates do not. So a "palm" whose fingertips show distinct
-# plates on most fingers is taken for a back of hand (thresholds measured: docs/nails.md).
+# pads look like the rest of the finger; nail plates do not. So a hand whose fingers all turn away from
+# the camera, but whose fingertips show distinct plates on most fingers when read as the other hand, is
+# taken for a back of hand (thresholds measured: docs/nails.md).
 _PLATE_CONTRAST = 24.0
 _PLATES_NEEDED = 4
+_AWAY = -0.25  # a finger's facing below this: it clearly turns its nail away
 
 
 def _slots(sides: list[str]) -> list[int]:
@@ -38,7 +44,8 @@ def _slots(sides: list[str]) -> list[int]:
 
 def _nails_of(frame: Image, points: np.ndarray, image_side: str, score: float) -> list[Nail]:
     nails = nails_from_landmarks(points, image_side, score)
-    if nails or back_facing(points, image_side) > -0.25:
+    away = sum(f < _AWAY for f in finger_facing(points, image_side)[1:])
+    if nails or away < 3:
         return nails
     other = nails_from_landmarks(points, _OTHER_SIDE.get(image_side, image_side), score)
     plates = sum(plate_contrast(frame, nail) >= _PLATE_CONTRAST for nail in other)
@@ -61,8 +68,14 @@ class MediaPipeNailRenderer:
         mode: RunMode = "video",
         refine: bool = True,
     ) -> None:
-        self._tracker = HandTracker(model=model, num_hands=num_hands, mode=mode, mirrored=mirrored)
+        # Stills: any size and orientation, searched harder (still_hands); video: tracked (tracking).
+        self._tracker: HandSource = (
+            StillHandFinder(model=model, num_hands=num_hands, mirrored=mirrored)
+            if mode == "image"
+            else hand_tracker(model=model, num_hands=num_hands, mode=mode, mirrored=mirrored)
+        )
         self._smoother = NailSmoother() if mode == "video" else None
+        self._shapes = ShapeCache() if mode == "video" else None
         self._refine = refine
         self._design: PreparedDesign = prepare_design(NailDesign())
 
@@ -80,6 +93,8 @@ class MediaPipeNailRenderer:
         if min(frame.shape[:2]) < _MIN_SIDE:
             if self._smoother is not None:
                 self._smoother.reset()
+            if self._shapes is not None:
+                self._shapes.reset()
             return NailFrame(image=frame, timings_ms={"landmarks": 0.0, "render": 0.0})
         t0 = time.perf_counter()
         hands = self._tracker.detect(frame, timestamp_ms)
@@ -93,10 +108,16 @@ class MediaPipeNailRenderer:
                 nails = self._smoother.smooth(slot, nails, timestamp_ms / 1000.0)
             if self._refine:
                 nails = [refine_nail(frame, nail) for nail in nails]
+                if self._shapes is not None:
+                    nails = self._shapes.apply(frame, slot, nails)
+                else:
+                    nails = [with_shape(frame, nail) for nail in nails]
             painted.extend(nails)
             scores.extend(n.confidence for n in nails)
         if self._smoother is not None:
             self._smoother.keep_hands(set(slots))
+        if self._shapes is not None:
+            self._shapes.keep_hands(set(slots))
         image = paint_nails(frame, painted, self._design) if painted else frame
         t2 = time.perf_counter()
         # How sure we are of what was painted: nothing painted, nothing to be sure of.

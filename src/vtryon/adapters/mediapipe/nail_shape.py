@@ -1,0 +1,218 @@
+"""The nail plate's own outline, separated from the finger's skin by appearance, inside the geometry's box.
+
+Landmarks say where a fingertip is, not what shape its nail has (long, almond, square, short). So each
+fingertip is resampled into the nail's own frame (a small fixed-size patch: rows along the finger from
+the free edge to the cuticle, columns across it), whatever its size in the image. There, a two-class
+colour model in CIELAB is seeded by the geometry: the plate from the box's centre, the skin from a ring
+around the box on the finger's side of the free edge. Each pixel's log-likelihood ratio, smoothed, gives
+the plate; only the part connected to the centre and inside a bounded prior region (a rounded box a
+little larger than the geometry's) is kept, so the outline can follow the plate but never leave the
+fingertip. When plate and skin do not separate clearly, or the region found has an implausible size,
+the result is None: the caller keeps the geometry's own rounded box (precision first).
+
+The outline lives in the nail's frame, so in video it is carried across frames with the nail and only
+re-estimated now and then (:class:`ShapeCache`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from vtryon.adapters.mediapipe.nail_geometry import Nail
+
+__all__ = ("GRID", "REACH", "ShapeCache", "estimate_shape", "patch_to_image", "with_shape")
+
+#: Patch size (rows along the nail, columns across): enough for a smooth outline, cheap at any scale.
+GRID = (40, 32)
+#: The patch spans +-REACH nail lengths along and +-REACH nail widths across the nail's centre.
+REACH = 1.0
+_MIN_SEPARATION = 1.6  # plate vs skin: mean distance over pooled spread (Fisher-like), below = unsure
+_AREA_RANGE = (0.5, 1.7)  # plate area found / the geometry box's area, outside = implausible
+_SUPPORT = 0.9  # the plate may reach this far (in nail lengths / widths) from the centre
+_MIN_WIDTH_PX = 5.0  # below this the pixels cannot show an outline
+
+_F32 = npt.NDArray[np.float32]
+
+
+def _coords() -> tuple[_F32, _F32]:
+    rows, cols = GRID
+    a = REACH - (np.arange(rows, dtype=np.float32) + 0.5) * (2 * REACH / rows)  # +: towards the free edge
+    b = -REACH + (np.arange(cols, dtype=np.float32) + 0.5) * (2 * REACH / cols)
+    return np.repeat(a[:, None], cols, axis=1), np.repeat(b[None, :], rows, axis=0)
+
+
+_A, _B = _coords()
+
+
+def _box(half_a: float, half_b: float) -> npt.NDArray[np.bool_]:
+    """A rounded box (superellipse) in the patch, in nail lengths / widths."""
+    return np.asarray((np.abs(_A / half_a) ** 3 + np.abs(_B / half_b) ** 3) < 1.0)
+
+
+_CORE = _box(0.22, 0.22)
+_PRIOR = _box(0.5, 0.5)
+_SUPPORT_REGION = _box(_SUPPORT, _SUPPORT)
+# Skin just below the cuticle, on the finger's axis: finger whatever the nail's width (the sides of a
+# fingertip may be background when the nail is as wide as the finger).
+_SKIN = (_A < -0.8) & (np.abs(_B) < 0.4)
+_PRIOR_AREA = float(_PRIOR.sum())
+
+
+_EDGE = 0.8 * REACH
+_OUTSIDE_SEEDS = (_B < -_EDGE, _B > _EDGE, _A > _EDGE)
+_OPEN = np.ones((3, 3), np.uint8)
+_VAR_FLOOR = np.array([100.0, 4.0, 4.0], np.float32)  # lightness, a*, b* (8-bit CIELAB units squared)
+_ROUNDS = 2
+
+
+def _model(pixels: _F32) -> tuple[_F32, _F32]:
+    """Mean and variance per channel, plus a floor: 8-bit noise, and shading for lightness (a plate's
+    lightness varies with its curvature far more than its hue does)."""
+    return pixels.mean(axis=0), pixels.var(axis=0) + _VAR_FLOOR
+
+
+def _log_likelihood(lab: _F32, mean: _F32, var: _F32) -> _F32:
+    """Per pixel log-likelihood under a diagonal Gaussian colour model (constant terms dropped)."""
+    return np.asarray(-0.5 * np.sum((lab - mean) ** 2 / var, axis=2) - 0.5 * float(np.log(var).sum()))
+
+
+def _plate_region(score: _F32) -> npt.NDArray[np.uint8] | None:
+    """The convex region of positive ``score`` connected to the centre, within the support."""
+    smooth = cv2.GaussianBlur(np.clip(score, -20.0, 20.0).astype(np.float32), (0, 0), 1.0)
+    found = np.asarray(
+        cv2.morphologyEx(((smooth > 0.0) & _SUPPORT_REGION).astype(np.uint8), cv2.MORPH_OPEN, _OPEN)
+    )  # cut thin leaks along an edge
+    count, labels = cv2.connectedComponents(found, connectivity=4)
+    touching = np.unique(labels[_CORE & (found > 0)])
+    touching = touching[touching > 0]
+    if count <= 1 or touching.size == 0:
+        return None
+    # A nail plate is convex: its hull fills highlights, the white free edge and notches.
+    points = cv2.findNonZero(np.isin(labels, touching).astype(np.uint8))
+    mask = np.zeros(GRID, np.uint8)
+    cv2.fillConvexPoly(mask, cv2.convexHull(points), 1)
+    return mask & _SUPPORT_REGION.astype(np.uint8)
+
+
+def patch_to_image(nail: Nail) -> npt.NDArray[np.float64]:
+    """2 x 3 affine map from patch (column, row) to image (x, y) pixel coordinates."""
+    rows, cols = GRID
+    c, s = math.cos(nail.angle), math.sin(nail.angle)
+    step_a = 2 * REACH * nail.length / rows
+    step_b = 2 * REACH * nail.width / cols
+    along, across = np.array([c, s]), np.array([-s, c])
+    # pixel centre (col + 0.5, row + 0.5) -> centre + a * along + b * across (pixel centres at +0.5)
+    origin = np.array([nail.cx, nail.cy]) + REACH * nail.length * along - REACH * nail.width * across
+    m = np.empty((2, 3))
+    m[:, 0] = across * step_b
+    m[:, 1] = -along * step_a
+    m[:, 2] = origin + 0.5 * (m[:, 0] + m[:, 1]) - 0.5
+    return m
+
+
+@dataclass(frozen=True, slots=True)
+class ShapeEstimate:
+    """The plate's coverage grid (None when unsure) and how well plate and skin separated."""
+
+    shape: _F32 | None
+    separation: float
+
+
+def estimate_shape(frame: npt.NDArray[np.uint8], nail: Nail) -> ShapeEstimate:
+    """The plate's outline around ``nail`` in ``frame`` (RGB uint8), in the nail's frame."""
+    if nail.width < _MIN_WIDTH_PX or nail.length < _MIN_WIDTH_PX:
+        return ShapeEstimate(None, 0.0)
+    rows, cols = GRID
+    patch = cv2.warpAffine(
+        frame,
+        patch_to_image(nail),
+        (cols, rows),
+        flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    lab: _F32 = np.asarray(
+        cv2.GaussianBlur(cv2.cvtColor(patch, cv2.COLOR_RGB2LAB).astype(np.float32), (0, 0), 0.8),
+        dtype=np.float32,
+    )
+    (mean_p, var_p), (mean_s, var_s) = _model(lab[_CORE]), _model(lab[_SKIN])
+    separation = float(np.sqrt(np.sum((mean_p - mean_s) ** 2 / (var_p + var_s))))
+    if separation < _MIN_SEPARATION:
+        return ShapeEstimate(None, separation)
+    # The plate competes with every kind of "not plate" around it: skin below the cuticle, whatever is
+    # beside the fingertip (skin, a neighbour, background) and past the free edge, one model each.
+    log_not = _log_likelihood(lab, mean_s, var_s)
+    for seed in _OUTSIDE_SEEDS:
+        log_not = np.maximum(log_not, _log_likelihood(lab, *_model(lab[seed])))
+    mask = _CORE.astype(np.uint8)
+    for _ in range(_ROUNDS):  # refit the plate's colour on the plate found: its shading varies
+        grown = _plate_region(_log_likelihood(lab, mean_p, var_p) - log_not)
+        if grown is None:
+            break
+        mask = grown
+        mean_p, var_p = _model(lab[mask > 0])
+    if mask.sum() <= _CORE.sum():
+        return ShapeEstimate(None, separation)
+    area = float(mask.sum()) / _PRIOR_AREA
+    if not _AREA_RANGE[0] <= area <= _AREA_RANGE[1]:
+        return ShapeEstimate(None, separation)
+    soft = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 0.6)
+    return ShapeEstimate(np.asarray(soft, dtype=np.float32), separation)
+
+
+def with_shape(frame: npt.NDArray[np.uint8], nail: Nail) -> Nail:
+    """``nail`` with the outline seen in ``frame``, or unchanged when the pixels do not show one."""
+    estimate = estimate_shape(frame, nail)
+    return nail if estimate.shape is None else replace(nail, shape=estimate.shape)
+
+
+class ShapeCache:
+    """Outlines per (hand slot, finger) for video: estimated on the first frame a nail is seen, then
+    again every ``every`` frames, or sooner when the nail's pose changed (turned or resized), one nail
+    per frame at most, so the per-frame cost stays about one estimate (~0.3 ms) whatever the hand count.
+    """
+
+    def __init__(self, *, every: int = 8, max_turn_rad: float = 0.35, max_resize: float = 0.25) -> None:
+        self.every = every
+        self.max_turn = max_turn_rad
+        self.max_resize = max_resize
+        self._seen: dict[tuple[int, int], tuple[Nail, int, _F32 | None]] = {}
+        self._frame = 0
+
+    def reset(self) -> None:
+        self._seen.clear()
+
+    def _stale(self, old: Nail, age: int, nail: Nail) -> float:
+        """How much a re-estimate is due (> 1: due); 0 when the cached outline still fits."""
+        turn = abs(math.remainder(nail.angle - old.angle, math.tau)) / self.max_turn
+        resize = abs(math.log(max(nail.width, 1e-3) / max(old.width, 1e-3))) / self.max_resize
+        return max(age / self.every, turn, resize)
+
+    def apply(self, frame: npt.NDArray[np.uint8], slot: int, nails: list[Nail]) -> list[Nail]:
+        self._frame += 1
+        keys = [(slot, n.finger) for n in nails]
+        for key in [k for k in self._seen if k[0] == slot and k not in keys]:
+            del self._seen[key]
+        due: list[tuple[float, int]] = []
+        for i, (key, nail) in enumerate(zip(keys, nails, strict=True)):
+            cached = self._seen.get(key)
+            staleness = 2.0 if cached is None else self._stale(cached[0], self._frame - cached[1], nail)
+            if staleness >= 1.0:
+                due.append((staleness, i))
+        if due:
+            _, i = max(due)
+            self._seen[keys[i]] = (nails[i], self._frame, estimate_shape(frame, nails[i]).shape)
+        out = []
+        for key, nail in zip(keys, nails, strict=True):
+            cached = self._seen.get(key)
+            shape = cached[2] if cached is not None else None
+            out.append(nail if shape is None else replace(nail, shape=shape))
+        return out
+
+    def keep_hands(self, slots: set[int]) -> None:
+        for key in [k for k in self._seen if k[0] not in slots]:
+            del self._seen[key]

@@ -1,0 +1,146 @@
+"""Hands in still photos of any size and orientation (image mode), with MediaPipe's hand landmarker.
+
+MediaPipe's palm detector sees a 192 x 192 picture of the whole photo: a big phone photo shrunk by its
+plain resize aliases (measured: a 960 x 1280 photo with no hand found at full size, found at half size),
+and a hand lying sideways or upside down is found less often than an upright one. So a photo is first
+shrunk with area averaging to the detector's working scale, and only when nothing is found are the other
+orientations tried (90, 270, 180 degrees), then a coarser scale, then a lower palm-detection threshold.
+A candidate is kept only if the landmark model confirms it: MediaPipe drops a hand whose landmark model
+"hand presence" score is under ``min_hand_presence_confidence`` (measured: in IMAGE mode too), and the
+lower-threshold pass asks for a higher presence. Landmarks are returned in the photo's pixels.
+"""
+
+from __future__ import annotations
+
+import cv2
+import mediapipe as mp
+import numpy as np
+import numpy.typing as npt
+from mediapipe.tasks.python import BaseOptions, vision
+
+from vtryon.adapters.mediapipe.hands import HandLandmarks, ModelSize
+from vtryon.domain.errors import InvalidInput
+from vtryon.models import HAND_FULL, HAND_LITE, model_path
+
+__all__ = ("StillHandFinder",)
+
+_MODELS: dict[str, str] = {"full": HAND_FULL, "lite": HAND_LITE}
+_SWAP = {"Left": "Right", "Right": "Left"}
+#: Longest sides the photo is shrunk to before detection; the detector sees 192 px, the landmark model a
+#: 224 px crop of the hand, so more pixels than this only add aliasing and time. The coarser one helps
+#: when the hand fills the photo.
+_WORKING_SIDES = (512, 256)
+_ROTATIONS = (0, 1, 3, 2)  # quarter turns (counter-clockwise, as np.rot90), most likely first
+#: (palm detection, hand presence) thresholds of each pass: MediaPipe's defaults, then a second chance
+#: for palms the detector is unsure of, confirmed by a surer landmark model.
+_PASSES = ((0.5, 0.5), (0.1, 0.6))
+
+
+def _landmarker(model: ModelSize, num_hands: int, detection: float, presence: float) -> vision.HandLandmarker:
+    options = vision.HandLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(model_path(_MODELS[model]))),
+        running_mode=vision.RunningMode.IMAGE,
+        num_hands=num_hands,
+        min_hand_detection_confidence=detection,
+        min_hand_presence_confidence=presence,
+    )
+    return vision.HandLandmarker.create_from_options(options)
+
+
+def _shrunk(frame: npt.NDArray[np.uint8], side: int) -> tuple[npt.NDArray[np.uint8], float]:
+    """The photo with its longest side at most ``side`` (area averaged) and the factor back to the photo."""
+    height, width = frame.shape[:2]
+    k = side / max(height, width)
+    if k >= 1.0:
+        return frame, 1.0
+    size = (max(1, round(width * k)), max(1, round(height * k)))
+    small = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
+    return np.asarray(small, dtype=np.uint8), width / size[0]
+
+
+def _unrotate(points: npt.NDArray[np.float64], turns: int, shape: tuple[int, int]) -> npt.NDArray[np.float64]:
+    """Points found in ``np.rot90(image, turns)`` back in ``image`` (``shape`` = image's height, width)."""
+    height, width = shape
+    out = points.copy()
+    x, y = points[:, 0], points[:, 1]
+    if turns == 1:  # rot90 ccw: (x, y) in the rotated image came from (width - y, x)
+        out[:, 0], out[:, 1] = width - y, x
+    elif turns == 2:
+        out[:, 0], out[:, 1] = width - x, height - y
+    elif turns == 3:
+        out[:, 0], out[:, 1] = y, height - x
+    return out
+
+
+class StillHandFinder:
+    """Finds up to ``num_hands`` hands in still photos (same ``detect`` as :class:`HandTracker`)."""
+
+    mode = "image"
+
+    def __init__(self, *, model: ModelSize = "full", num_hands: int = 2, mirrored: bool = True) -> None:
+        if model not in _MODELS:
+            raise InvalidInput(f"hand model must be 'full' or 'lite', got {model!r}")
+        if not 1 <= num_hands <= 4:
+            raise InvalidInput(f"num_hands must be 1-4, got {num_hands}")
+        self.mirrored = mirrored
+        self._model: ModelSize = model
+        self._num_hands = num_hands
+        # One landmarker per pass; the later ones are made on first need (most photos never need them).
+        self._passes: list[vision.HandLandmarker | None] = [None] * len(_PASSES)
+        self._passes[0] = _landmarker(model, num_hands, *_PASSES[0])
+        self._closed = False
+
+    def _run(self, landmarker: vision.HandLandmarker, image: npt.NDArray[np.uint8]) -> list[HandLandmarks]:
+        height, width = image.shape[:2]
+        result = landmarker.detect(
+            mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image))
+        )
+        hands = []
+        for marks, categories in zip(result.hand_landmarks, result.handedness, strict=True):
+            points = np.array([(p.x * width, p.y * height, p.z * width) for p in marks], dtype=np.float64)
+            best = categories[0]
+            side = str(best.category_name)
+            real = _SWAP.get(side, side) if self.mirrored else side
+            hands.append(
+                HandLandmarks(points=points, image_side=side, handedness=real, score=float(best.score))
+            )
+        return hands
+
+    def detect(self, frame: npt.NDArray[np.uint8], timestamp_ms: int = 0) -> list[HandLandmarks]:
+        """Landmarks of the hands in an RGB uint8 photo, in its pixels; ``timestamp_ms`` is unused."""
+        if self._closed:
+            raise InvalidInput("the hand finder is closed")
+        scales: list[tuple[npt.NDArray[np.uint8], float]] = []
+        for side in _WORKING_SIDES:
+            if not scales or max(frame.shape[:2]) > side:
+                scales.append(_shrunk(frame, side))
+        for index, thresholds in enumerate(_PASSES):
+            landmarker = self._passes[index]
+            if landmarker is None:
+                landmarker = self._passes[index] = _landmarker(self._model, self._num_hands, *thresholds)
+            for small, k in scales:
+                for turns in _ROTATIONS:
+                    hands = self._run(landmarker, np.rot90(small, turns) if turns else small)
+                    if hands:
+                        return [self._back(h, turns, small.shape[:2], k) for h in hands]
+        return []
+
+    @staticmethod
+    def _back(hand: HandLandmarks, turns: int, shape: tuple[int, int], k: float) -> HandLandmarks:
+        points = _unrotate(hand.points, turns, shape) * k
+        return HandLandmarks(
+            points=points, image_side=hand.image_side, handedness=hand.handedness, score=hand.score
+        )
+
+    def close(self) -> None:
+        for landmarker in self._passes:
+            if landmarker is not None:
+                landmarker.close()
+        self._passes = [None] * len(_PASSES)
+        self._closed = True
+
+    def __enter__(self) -> StillHandFinder:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
