@@ -58,8 +58,18 @@ return {allowed, string.format('%.6f', wait)}
 class RedisRateLimiter:
     """:class:`~vtryon.ports.ratelimit.RateLimiter` in Redis. Use it from one event loop (the server's)."""
 
-    __slots__ = ("_burst", "_client", "_clock", "_cooldown", "_prefix", "_rate", "_resume_at", "_script",
-                 "_timeout", "_url")  # fmt: skip
+    __slots__ = (
+        "_burst",
+        "_client",
+        "_clock",
+        "_cooldown",
+        "_prefix",
+        "_rate",
+        "_resume_at",
+        "_script",
+        "_timeout",
+        "_url",
+    )
 
     def __init__(
         self,
