@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from tests.support.synthetic_hands import HandCase, draw_hand
-from vtryon.adapters.mediapipe.nail_geometry import FINGERS, back_facing, nails_from_landmarks
+from vtryon.adapters.mediapipe.nail_geometry import FINGERS, back_facing, finger_facing, nails_from_landmarks
 
 
 def _points(case: HandCase) -> np.ndarray:
@@ -77,3 +77,42 @@ def test_bad_landmarks_give_no_nails() -> None:
     assert nails_from_landmarks(np.full((21, 3), np.nan), "Right") == []
     assert nails_from_landmarks(np.zeros((21, 3)), "Right") == []
     assert nails_from_landmarks(np.zeros((5, 3)), "Right") == []
+
+
+def _curled(points: np.ndarray, image_side: str, bend_deg: tuple[float, float]) -> np.ndarray:
+    """The four fingers bent at PIP and DIP towards the palm, in 3D, segment lengths kept."""
+    out = points.copy()
+    wrist = points[0]
+    normal = np.cross(points[5] - wrist, points[17] - wrist)
+    back = normal / np.linalg.norm(normal) * (1.0 if image_side == "Right" else -1.0)
+    for _base, pip, dip, tip in FINGERS[1:]:
+        mcp = pip - 1
+        d0 = (points[pip] - points[mcp]) / np.linalg.norm(points[pip] - points[mcp])
+        turn = 0.0
+        for joint, nxt, bend in ((pip, dip, bend_deg[0]), (dip, tip, bend_deg[1])):
+            turn += math.radians(bend)
+            length = np.linalg.norm(points[nxt] - points[joint])
+            out[nxt] = out[joint] + length * (math.cos(turn) * d0 - math.sin(turn) * back)
+    return out
+
+
+def test_fingers_curled_towards_the_camera_show_their_nails_although_the_palm_faces_it() -> None:
+    # The real case (issue 8): a fist seen from the front, nails towards the camera, the palm side
+    # facing it too; a per-hand palm test rejected every nail.
+    flat = _points(HandCase(side="right"))
+    assert back_facing(flat, "Left") < -0.9  # read as the left hand: the palm faces the camera
+    assert nails_from_landmarks(flat, "Left") == []  # an open palm: no nails
+    fist = _curled(flat, "Left", (95.0, 60.0))
+    facing = finger_facing(fist, "Left")
+    assert all(f > 0.5 for f in facing[1:])
+    assert [n.finger for n in nails_from_landmarks(fist, "Left")] == [1, 2, 3, 4]
+    # Half bent (tips pointing at the camera or just past it): distal segments still face away or
+    # edge-on, so their nails are not painted.
+    half = _curled(flat, "Left", (30.0, 20.0))
+    assert nails_from_landmarks(half, "Left") == []
+
+
+def test_per_finger_facing_of_a_flat_hand_matches_the_hand_normal() -> None:
+    flat = _points(HandCase(side="right"))
+    assert all(f > 0.9 for f in finger_facing(flat, "Right"))
+    assert all(f < -0.9 for f in finger_facing(flat, "Left"))

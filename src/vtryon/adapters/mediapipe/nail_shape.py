@@ -182,6 +182,7 @@ class ShapeCache:
         self.max_resize = max_resize
         self._seen: dict[tuple[int, int], tuple[Nail, int, _F32 | None]] = {}
         self._frame = 0
+        self.estimates = 0  # outlines estimated so far: the cost, for tests and benchmarks
 
     def reset(self) -> None:
         self._seen.clear()
@@ -206,6 +207,7 @@ class ShapeCache:
         if due:
             _, i = max(due)
             self._seen[keys[i]] = (nails[i], self._frame, estimate_shape(frame, nails[i]).shape)
+            self.estimates += 1
         out = []
         for key, nail in zip(keys, nails, strict=True):
             cached = self._seen.get(key)

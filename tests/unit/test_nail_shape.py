@@ -1,0 +1,83 @@
+"""The nail's outline from the pixels: found where a plate is seen, nothing where there is none."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import cv2
+import numpy as np
+
+from vtryon.adapters.mediapipe.nail_geometry import Nail
+from vtryon.adapters.mediapipe.nail_paint import paint_nails, prepare_design
+from vtryon.adapters.mediapipe.nail_shape import ShapeCache, estimate_shape, with_shape
+from vtryon.domain.nails import NailDesign
+
+SKIN = (196, 146, 124)
+PLATE = (236, 196, 196)
+BLUE = prepare_design(NailDesign(color="#0000FF"))
+
+
+def _fingertip(plate_axes: tuple[int, int] | None) -> np.ndarray:
+    """A finger pointing up on a grey background, with an elliptic plate (half axes across, along)."""
+    frame = np.full((160, 160, 3), (90, 96, 104), np.uint8)
+    cv2.rectangle(frame, (56, 60), (104, 160), SKIN, -1)
+    cv2.ellipse(frame, (80, 60), (24, 30), 0, 180, 360, SKIN, -1)  # the rounded fingertip
+    if plate_axes is not None:
+        cv2.ellipse(frame, (80, 62), plate_axes, 0, 0, 360, PLATE, -1)
+    return frame
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    return float((a & b).sum()) / float((a | b).sum())
+
+
+# The landmarks' guess: a box pointing up (cuticle -> tip = -y), a little off and too small.
+GUESS = Nail(finger=1, cx=82.0, cy=66.0, angle=-math.pi / 2, length=34.0, width=26.0, confidence=1.0)
+
+
+def test_the_outline_follows_the_plate_seen_not_the_guessed_box() -> None:
+    frame = _fingertip((17, 22))
+    truth = np.zeros(frame.shape[:2], np.uint8)
+    cv2.ellipse(truth, (80, 62), (17, 22), 0, 0, 360, 1, -1)
+    estimate = estimate_shape(frame, GUESS)
+    assert estimate.shape is not None
+    assert estimate.separation > 3.0
+    boxed = np.any(paint_nails(frame, [GUESS], BLUE) != frame, axis=2)
+    shaped = np.any(paint_nails(frame, [replace(GUESS, shape=estimate.shape)], BLUE) != frame, axis=2)
+    assert _iou(shaped, truth > 0) > 0.8
+    assert _iou(shaped, truth > 0) > _iou(boxed, truth > 0) + 0.1
+
+
+def test_a_fingertip_without_a_visible_plate_gets_no_outline() -> None:
+    frame = _fingertip(None)
+    estimate = estimate_shape(frame, GUESS)
+    assert estimate.shape is None
+    assert with_shape(frame, GUESS) == GUESS  # the caller keeps its box
+
+
+def test_tiny_nails_are_left_to_the_box() -> None:
+    small = replace(GUESS, length=4.0, width=3.0)
+    assert estimate_shape(_fingertip((17, 22)), small).shape is None
+
+
+def test_video_estimates_one_outline_per_frame_and_reuses_it_while_the_pose_holds() -> None:
+    frame = _fingertip((17, 22))
+    nails = [replace(GUESS, finger=f) for f in range(3)]
+    cache = ShapeCache(every=8)
+    first = cache.apply(frame, 0, nails)
+    assert cache.estimates == 1
+    assert sum(n.shape is not None for n in first) == 1
+    for _ in range(2):
+        latest = cache.apply(frame, 0, nails)
+    assert cache.estimates == 3
+    assert all(n.shape is not None for n in latest)
+    for _ in range(3):
+        cache.apply(frame, 0, nails)
+    assert cache.estimates == 3  # same pose, not yet due: the outlines are carried
+    turned = [replace(n, angle=n.angle + 0.5) for n in nails]
+    cache.apply(frame, 0, turned)
+    assert cache.estimates == 4  # a turned finger is re-estimated at once
+    cache.keep_hands(set())  # the hand left: its outlines are forgotten
+    cache.apply(frame, 0, nails)
+    assert cache.estimates == 5
