@@ -67,3 +67,7 @@ class ResultService:
 
     def list_for(self, owner: str) -> list[CapturedResult]:
         return self._store.list_by_owner(owner)
+
+    def ping(self) -> None:
+        """``NotReady`` when the result store cannot be used (blocking: call it off the event loop)."""
+        self._store.ping()

@@ -121,6 +121,10 @@ class SessionService:
         """Keep a design chosen mid-stream, so a reconnect paints it too."""
         return self._modify(session_id, lambda session: session.change_design(design, post_id=post_id))
 
+    def ping(self) -> None:
+        """``NotReady`` when the session store cannot be reached (blocking: call it off the event loop)."""
+        self._store.ping()
+
     def designs(self) -> list[NailDesign]:
         return self._catalog.list()
 

@@ -85,6 +85,8 @@ class SessionAPI(Protocol):
 
     def now(self) -> float: ...
 
+    def ping(self) -> None: ...
+
 
 class ResultAPI(Protocol):
     def capture(
@@ -100,6 +102,8 @@ class ResultAPI(Protocol):
     def get(self, owner: str, result_id: str) -> CapturedResult: ...
 
     def list_for(self, owner: str) -> list[CapturedResult]: ...
+
+    def ping(self) -> None: ...
 
 
 class LiveStreamAPI(Protocol):

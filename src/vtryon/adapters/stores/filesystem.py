@@ -102,6 +102,12 @@ class FilesystemResultStore:
         found.sort(key=lambda r: r.created_at, reverse=True)
         return found
 
+    def ping(self) -> None:
+        """``NotReady`` when the directories are gone or cannot be written (a full disk shows on write)."""
+        for directory in (self._results, self._owners):
+            if not (directory.is_dir() and os.access(directory, os.W_OK | os.X_OK)):
+                raise NotReady("the results directory cannot be written", code="store_unavailable")
+
     # -- internals -------------------------------------------------------------------------------------
 
     def _result_path(self, result_id: str) -> Path | None:

@@ -96,6 +96,9 @@ class InMemorySessionStore:
         with self._lock:
             self._drop(session_id)
 
+    def ping(self) -> None:
+        """Always usable: the sessions are in this process."""
+
     def list_by_owner(self, owner: str) -> list[Session]:
         """The owner's sessions that are still kept (expired ones included), oldest first."""
         with self._lock:
@@ -162,6 +165,9 @@ class InMemoryResultStore:
                 raise InvalidInput(f"result {result.id} already exists", code="result_exists")
             self._kept[result.id] = payload
             self._by_owner.setdefault(result.owner, []).append((result.created_at, result.id))
+
+    def ping(self) -> None:
+        """Always usable: the results are in this process."""
 
     def get(self, result_id: str) -> CapturedResult | None:
         with self._lock:

@@ -1,13 +1,13 @@
-"""Captured results of live sessions."""
+"""Captured results of live sessions. Store calls (the disk or Redis) run in the store pool."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.params import MultipartBody, PathParameter
 
+from vtryon.adapters.http.blocking import run_blocking
 from vtryon.adapters.http.schemas import ResultCreated, ResultForm, ResultList, ResultView
 from vtryon.adapters.http.state import Principal, ServicesDep
 
@@ -34,7 +34,7 @@ class ResultController(Controller):
         principal: Principal,
     ) -> ResultCreated:
         image = await data.processed_image.read()
-        result = await asyncio.to_thread(
+        result = await run_blocking(
             services.results.capture,
             principal,
             data.session_id,
@@ -46,12 +46,12 @@ class ResultController(Controller):
 
     @get("/", operation_id="listResults", summary="The caller's captured results, newest first")
     async def list_results(self, services: ServicesDep, principal: Principal) -> ResultList:
-        results = services.results.list_for(principal)
+        results = await run_blocking(services.results.list_for, principal)
         return ResultList(success=True, results=[ResultView.of(r) for r in results])
 
     @get("/{result_id:str}/image", operation_id="getResultImage", summary="A captured image (JPEG)")
     async def image(
         self, result_id: ResultId, services: ServicesDep, principal: Principal
     ) -> Response[bytes]:
-        result = services.results.get(principal, result_id)
+        result = await run_blocking(services.results.get, principal, result_id)
         return Response(result.image, media_type=result.content_type)

@@ -1,8 +1,11 @@
-"""Live nail try-on sessions (explore / upload), their WebSocket tickets, and the design catalogue."""
+"""Live nail try-on sessions (explore / upload), their WebSocket tickets, and the design catalogue.
+
+Every service call that reaches the session store runs in the store pool (``run_blocking``): with Redis
+behind it, the event loop must never wait on a socket.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
 import msgspec
@@ -10,6 +13,7 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import PathParameter
 
+from vtryon.adapters.http.blocking import run_blocking
 from vtryon.adapters.http.schemas import (
     CreateSessionJSON,
     DesignList,
@@ -64,7 +68,9 @@ class SessionController(Controller):
             mirrored = _flag(form.get("mirrored"))
             if mode == "explore":
                 post_id = _post_id(form.get("post_id"))
-                session = services.sessions.create_explore(principal, post_id, mirrored=mirrored)
+                session = await run_blocking(
+                    services.sessions.create_explore, principal, post_id, mirrored=mirrored
+                )
                 return _envelope(services, session)
             if mode != "upload":
                 raise InvalidInput(f"mode must be explore or upload, got {mode!r}", code="invalid_mode")
@@ -76,7 +82,7 @@ class SessionController(Controller):
             source = form.get("source_image")
             reference_bytes = await reference.read()
             source_bytes = await source.read() if isinstance(source, UploadFile) else None
-            session = await asyncio.to_thread(
+            session = await run_blocking(
                 services.sessions.create_upload, principal, reference_bytes, source_bytes, mirrored=mirrored
             )
             return _envelope(services, session)
@@ -92,21 +98,22 @@ class SessionController(Controller):
             )
         if body.post_id is None:
             raise InvalidInput("an explore session needs a post_id", code="missing_post_id")
-        session = services.sessions.create_explore(principal, body.post_id, mirrored=body.mirrored)
+        session = await run_blocking(
+            services.sessions.create_explore, principal, body.post_id, mirrored=body.mirrored
+        )
         return _envelope(services, session)
 
     @get("/", operation_id="listSessions", summary="The caller's active sessions")
     async def list_sessions(self, services: ServicesDep, principal: Principal) -> SessionList:
+        sessions = await run_blocking(services.sessions.list_for, principal)
         now = services.sessions.now()
-        return SessionList(
-            success=True, sessions=[SessionView.of(s, now) for s in services.sessions.list_for(principal)]
-        )
+        return SessionList(success=True, sessions=[SessionView.of(s, now) for s in sessions])
 
     @get("/{session_id:str}/", operation_id="getSession", summary="One session (410 once expired)")
     async def get_session(
         self, session_id: SessionId, services: ServicesDep, principal: Principal
     ) -> SessionEnvelope:
-        return _envelope(services, services.sessions.get(principal, session_id))
+        return _envelope(services, await run_blocking(services.sessions.get, principal, session_id))
 
     @post(
         "/{session_id:str}/extend/",
@@ -117,7 +124,7 @@ class SessionController(Controller):
     async def extend(
         self, session_id: SessionId, services: ServicesDep, principal: Principal
     ) -> SessionEnvelope:
-        return _envelope(services, services.sessions.extend(principal, session_id))
+        return _envelope(services, await run_blocking(services.sessions.extend, principal, session_id))
 
     @post(
         "/{session_id:str}/ticket/",
