@@ -126,7 +126,7 @@ def _tracking(frames: list[np.ndarray], count: int) -> list[dict[str, Any]]:
         _tracking_row("mediapipe video, num_hands=2", HandTracker(num_hands=2), frames, count),
         _tracking_row("mediapipe video, num_hands=1", HandTracker(num_hands=1), frames, count),
     ]
-    for every_ms in (250.0, 500.0, 1000.0):
+    for every_ms in (250.0, 500.0, 1000.0, 2000.0):
         tracker = ScheduledHandTracker(num_hands=2, search_every_ms=every_ms)
         rows.append(_tracking_row(f"scheduled, search every {every_ms:g} ms", tracker, frames, count))
     return rows + _raw_tflite()

@@ -30,7 +30,7 @@ __all__ = ("SEARCH_EVERY_MS", "HandSource", "ScheduledHandTracker", "TrackingCou
 
 #: How often a session tracking fewer hands than allowed looks for another one (measured trade-off
 #: between the time a second hand waits to be found and the frames that pay for a detector: docs/nails.md).
-SEARCH_EVERY_MS = 500.0
+SEARCH_EVERY_MS = 1000.0
 
 # A tracker sized for more hands than it sees runs MediaPipe's detector on every frame; a hand hidden for
 # a frame or two is usually found again by that detector, so shrink only after this many frames.
