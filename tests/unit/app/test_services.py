@@ -231,11 +231,12 @@ def test_live_stream_paints_with_the_sessions_design_and_keeps_timestamps_increa
     )
     session = sessions.create_explore("alice", 1, mirrored=False)
     stream = live.open("alice", session.id)
-    assert renderers.made[0].mirrored is False
+    assert renderers.made == []  # the hand tracker is built with the first frame, not on connect
     jpeg = encoded(32, 24)
     for n, ts in ((1, 500.0), (2, 400.0), (3, 400.0)):  # a client clock going backwards
         header, body = stream.process(FrameHeader(frame_number=n, timestamp=ts, image_size=len(jpeg)), jpeg)
         assert header.frame_number == n and header.nails == 5 and body[:2] == b"\xff\xd8"
+    assert renderers.made[0].mirrored is False
     assert [ts for _, ts in renderers.made[0].frames] == [500, 501, 502]
     stream.change_design(post_id=2)
     assert renderers.made[0].designs[-1][0].id == 2
@@ -256,7 +257,9 @@ def test_upload_sessions_paint_the_reference_picture(sessions: SessionService, c
         clock=clock,
     )
     session = sessions.create_upload("alice", encoded(20, 10, colour=(1, 2, 3)))
-    live.open("alice", session.id)
+    stream = live.open("alice", session.id)
+    jpeg = encoded(32, 24)
+    stream.process(FrameHeader(frame_number=1, timestamp=1.0, image_size=len(jpeg)), jpeg)
     design, picture = renderers.made[0].designs[0]
     assert design.kind.value == "picture"
     assert isinstance(picture, np.ndarray) and picture.shape == (10, 20, 3)
