@@ -252,7 +252,26 @@ def _server_config(settings: Settings) -> ServerConfig:
         max_frame_bytes=settings.max_frame_bytes,
         max_fps=settings.max_fps,
         ws_send_timeout=settings.ws_send_timeout,
+        allowed_hosts=settings.effective_allowed_hosts(),
+        ws_idle_timeout=settings.ws_idle_timeout,
+        ws_max_per_session=settings.ws_max_per_session,
+        ws_max_per_principal=settings.ws_max_per_principal,
+        ws_max_connections=settings.ws_max_connections,
+        redact=_operator_only(settings),
     )
+
+
+def _operator_only(settings: Settings) -> tuple[str, ...]:
+    """Where the data lives: for the log, never for an error body."""
+    from urllib.parse import urlsplit
+
+    secrets = {settings.results_dir, str(Path(settings.results_dir).resolve()), settings.weights_dir}
+    if settings.redis_url:
+        url = urlsplit(settings.redis_url)
+        secrets.add(settings.redis_url)
+        if url.hostname:
+            secrets.add(f"{url.hostname}:{url.port or 6379}")
+    return tuple(sorted(s for s in secrets if len(s) > 3))
 
 
 class Container(containers.DeclarativeContainer):
