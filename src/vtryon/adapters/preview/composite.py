@@ -14,21 +14,25 @@ L_SHOULDER, R_SHOULDER, L_ELBOW, R_ELBOW, L_WRIST, R_WRIST = 11, 12, 13, 14, 15,
 L_INDEX, R_INDEX = 19, 20
 
 
-def arm_layer(points: npt.NDArray[np.float32], person: Float) -> Float:
+def arm_layer(points: npt.NDArray[np.float32], person: Float, *, start: float = 0.35) -> Float:
     """Where the person's arms are (0-1): limb capsules cut to the person's silhouette.
 
-    The upper arm starts a third of the way down so a sleeveless garment keeps its shoulders.
+    The upper arm starts ``start`` of the way down (a third: a sleeveless garment keeps its shoulders;
+    under a sleeve, where the sleeve ends, since the sleeve itself goes over the arm).
     """
     h, w = person.shape
     span = max(float(np.hypot(*(points[L_SHOULDER] - points[R_SHOULDER]))), 8.0)
     canvas = np.zeros((h, w), np.uint8)
     for sh, el, wr, tip in ((L_SHOULDER, L_ELBOW, L_WRIST, L_INDEX), (R_SHOULDER, R_ELBOW, R_WRIST, R_INDEX)):
-        start = points[sh] + (points[el] - points[sh]) * 0.35
+        upper = points[sh] + (points[el] - points[sh]) * min(start, 1.0)
+        lower = points[el] + (points[wr] - points[el]) * min(max(start - 1.0, 0.0), 1.0)
         for a, b, thick in (
-            (start, points[el], 0.3),
-            (points[el], points[wr], 0.24),
+            (upper, points[el], 0.3 if start < 1.0 else 0.0),
+            (lower, points[wr], 0.24),
             (points[wr], points[tip], 0.2),
         ):
+            if thick == 0.0:
+                continue
             pa = (round(float(a[0])), round(float(a[1])))
             pb = (round(float(b[0])), round(float(b[1])))
             cv2.line(canvas, pa, pb, 255, max(1, round(thick * span)))
@@ -43,19 +47,22 @@ def blend(
     mask: npt.NDArray[np.uint8],
     *,
     side: int | None = None,
+    light: npt.NDArray[np.uint8] | None = None,
 ) -> npt.NDArray[np.uint8]:
     """Garment over person where ``alpha`` and the mask allow, lit like the person.
 
     Shading is the person's luminance over its local mean (folds and shadows carry over, while the old
     garment's colour, its albedo, divides out), times a damped share of the broad lighting. ``side`` is
-    the long side of the whole photo when ``person`` is a crop of it (blur radii follow the photo).
+    the long side of the whole photo when ``person`` is a crop of it (blur radii follow the photo);
+    ``light`` the photo the shading is read from when ``person`` is not it (the person with the old
+    garment taken off is painted on, but the light is the original photo's).
     """
     inside = (mask > 127).astype(np.float32)
     a = np.clip(alpha, 0.0, 1.0) * inside
     covered = a > 0.5
     if not covered.any():
         return person.copy()
-    luma = cv2.cvtColor(person, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    luma = cv2.cvtColor(person if light is None else light, cv2.COLOR_RGB2GRAY).astype(np.float32)
     side = side or max(person.shape[:2])
     fine = cv2.GaussianBlur(luma, (0, 0), side / 300) + 1.0
     # A wide blur at full size costs ~100 ms; at an eighth of the size it is nearly free and as smooth.
@@ -64,7 +71,8 @@ def blend(
     small = cv2.GaussianBlur(small, (0, 0), side / 320)
     broad = cv2.resize(small, (person.shape[1], person.shape[0]), interpolation=cv2.INTER_LINEAR) + 1.0
     reference = float(np.median(broad[covered]))
-    shade = np.clip(fine / broad, 0.5, 1.3) ** 0.7 * np.clip(broad / reference, 0.7, 1.2) ** 0.3
+    # Folds and shadows, softened so the old garment's print shows less through the new one.
+    shade = np.clip(fine / broad, 0.6, 1.25) ** 0.6 * np.clip(broad / reference, 0.7, 1.2) ** 0.3
     lit = np.clip(garment.astype(np.float32) * shade[..., None], 0, 255)
     out = person.astype(np.float32) * (1.0 - a[..., None]) + lit * a[..., None]
     result = np.rint(out).astype(np.uint8)

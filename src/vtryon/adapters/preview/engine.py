@@ -1,21 +1,30 @@
-"""The preview garment engine: a classical warp on the CPU, no weights, in a fraction of a second.
+"""The preview garment engine: a classical fit on the CPU, no weights, in a fraction of a second.
 
-Stages: find the person's pose -> cut the garment out of its product photo -> read its key points ->
-match them to the pose -> thin-plate-spline warp -> composite with the person's shading, arms in front,
-strictly inside the mask. It is what runs when CatVTON's weights are absent: a quick, honest preview, not
-a photorealistic try-on.
+Stages: find the person's pose -> cut the garment out of its product photo -> read its key points and
+cut it into parts (torso, sleeves) -> take the old garment off and lay each part on the body with its
+own mesh warp -> composite with the person's shading, arms in front, strictly inside the mask. It is
+what runs when CatVTON's weights are absent: a quick, honest preview, not a photorealistic try-on
+(``LIMITS`` says what it cannot do; the server's message repeats it).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
+from vtryon.adapters.preview.body import Body
+from vtryon.adapters.preview.clearing import clear, skin_tone
 from vtryon.adapters.preview.composite import arm_layer, blend
 from vtryon.adapters.preview.cutout import cut_out
-from vtryon.adapters.preview.keypoints import find_points
+from vtryon.adapters.preview.fitting import scale, sleeve_grids, torso_grids
+from vtryon.adapters.preview.keypoints import GarmentPoints, find_points
+from vtryon.adapters.preview.mesh import grid_maps
+from vtryon.adapters.preview.parts import find_parts
 from vtryon.adapters.preview.placement import place
 from vtryon.adapters.preview.warp import tps_maps
 from vtryon.adapters.shared.pose import PoseDetector, check_image
@@ -24,12 +33,31 @@ from vtryon.domain.tryon import ClothType, TryOnParams
 from vtryon.ports.diffusion import ProgressCallback, StopCheck
 from vtryon.ports.images import Image, Mask
 
-__all__ = ("PreviewEngine",)
+__all__ = ("LIMITS", "Fitting", "PreviewEngine")
 
 #: The garment photo is worked on at this long side at most: the result is a preview, and the cut-out
 #: costs grow with the pixel count.
 CLOTH_WORK_SIDE = 768
 STAGES = 5
+#: What the preview cannot do, said wherever its result is shown.
+LIMITS = (
+    "a quick preview, not a photorealistic try-on: the garment is warped flat onto the pose (no new "
+    "folds, no collar or fabric in 3-D), the old garment is replaced by estimated skin or background, "
+    "and front views of a garment laid flat on a plain background work best"
+)
+Float = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True, slots=True)
+class Fitting:
+    """One preview and what it is made of: ``image`` (the result), ``garment`` (the warped garment's own
+    colours, unlit), ``coverage`` (0-1, where the garment was laid, before anything went in front of
+    it) and ``visible`` (0-1, where it shows in ``image``). All at the person photo's size."""
+
+    image: Image
+    garment: Image
+    coverage: Float
+    visible: Float
 
 
 def _check_mask(mask: Mask, person: Image) -> None:
@@ -41,6 +69,99 @@ def _check_mask(mask: Mask, person: Image) -> None:
         )
     if not (mask > 127).any():
         raise InvalidInput("mask is empty: nothing to repaint (is it inverted?)", code="empty_mask")
+
+
+_Step = Callable[[], None]
+
+
+def _bleed(cloth: Image, alpha: Mask) -> Image:
+    """The garment's edge colours spread into its background, so that sampling the warped edge never
+    mixes in the product photo's white (a light fringe around the garment). Spread at a quarter of
+    the size: only a few pixels next to the edge are ever sampled."""
+    h, w = alpha.shape
+    small = (max(w // 4, 1), max(h // 4, 1))
+    solid = (alpha > 127).astype(np.float32)
+    weight = cv2.GaussianBlur(cv2.resize(solid, small, interpolation=cv2.INTER_AREA), (0, 0), 1.5)
+    colours = cv2.resize(cloth.astype(np.float32) * solid[..., None], small, interpolation=cv2.INTER_AREA)
+    spread = cv2.GaussianBlur(colours, (0, 0), 1.5) / np.maximum(weight, 1e-3)[..., None]
+    filled = cv2.resize(np.clip(spread, 0, 255).astype(np.uint8), (w, h), interpolation=cv2.INTER_LINEAR)
+    background = alpha <= 127
+    out = cloth.copy()
+    out[background] = filled[background]
+    return out
+
+
+def _main_piece(layer: Float) -> Float:
+    """``layer`` without the slivers an arm cuts off it: a garment's side seen beyond an arm that
+    hangs in front of it would float apart from the rest; the arm hides it instead."""
+    solid = (layer > 0.5).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
+    if count <= 2:
+        return layer
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = np.zeros(count, bool)
+    keep[1 + int(np.argmax(areas))] = True
+    # Large pieces stay (an arm across the chest really does split what is seen); slivers go.
+    keep[1:] |= areas > 0.1 * areas.max()
+    dropped = ~keep[labels] & (labels > 0)
+    if not dropped.any():
+        return layer
+    grown = cv2.dilate(dropped.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    return np.where(grown & ~keep[labels], 0.0, layer).astype(np.float32)
+
+
+def _remap(image: npt.NDArray[np.uint8], map_x: Float, map_y: Float, border: int) -> npt.NDArray[np.uint8]:
+    return np.asarray(cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=border), np.uint8)
+
+
+def _lay_upper(
+    cloth: Image, alpha: Mask, points: GarmentPoints, body: Body, box: tuple[int, int], *, dress: bool
+) -> tuple[Image, Float, Float, float]:
+    """(garment colours, torso alpha, sleeves alpha, where the arms come in front) in the box: torso
+    and sleeves each warped on their own grid, the sleeves starting on the torso's edge."""
+    torso, sleeves = find_parts(alpha, points, dress=dress)
+    # A dress is sized by its chest or its skirt, whichever is wider (a halter's chest is narrow).
+    k = scale(body, max(points.chest_width, points.body_width) if dress else points.body_width)
+    source, target, mapping = torso_grids(torso, body, k)
+    map_x, map_y, covered = grid_maps(source, target, box)
+    soft = np.asarray(cv2.GaussianBlur(alpha, (3, 3), 0), np.uint8)
+    garment = _remap(cloth, map_x, map_y, cv2.BORDER_REPLICATE)
+    under = _remap(soft, map_x, map_y, cv2.BORDER_CONSTANT).astype(np.float32) / 255.0 * covered
+    over = np.zeros_like(under)
+    ends: list[float] = []
+    if sleeves:
+        band = soft.copy()
+        x0 = max(round(torso.centre_x - 0.97 * torso.half), 0)
+        x1 = max(round(torso.centre_x + 0.97 * torso.half), 0)
+        band[:, x0:x1] = 0
+        for i, sleeve in enumerate(sleeves):
+            source, target, reach = sleeve_grids(sleeve, i, body, k, mapping)
+            ends.append(reach)
+            sx, sy, on = grid_maps(source, target, box)
+            a = _remap(band, sx, sy, cv2.BORDER_CONSTANT).astype(np.float32) / 255.0 * on
+            colours = _remap(cloth, sx, sy, cv2.BORDER_REPLICATE)
+            take = a > over
+            garment[take] = colours[take]
+            over = np.maximum(over, a)
+    # Arms go in front of the torso from where the sleeves end (a third down the upper arm without).
+    return garment, under, over, (0.9 * min(ends) if ends else 0.35)
+
+
+def _lay_lower(
+    cloth: Image,
+    alpha: Mask,
+    points: GarmentPoints,
+    landmarks: npt.NDArray[np.float32],
+    offset: tuple[int, int],
+    box: tuple[int, int],
+) -> tuple[Image, Float, Float, float]:
+    """Trousers and skirts: one smooth spline from the waist down the legs (hem to the ankles)."""
+    target, source = place(points, landmarks, ClothType.LOWER)
+    map_x, map_y = tps_maps(target - np.array(offset, np.float64), source, box)
+    garment = _remap(cloth, map_x, map_y, cv2.BORDER_REPLICATE)
+    soft = np.asarray(cv2.GaussianBlur(alpha, (3, 3), 0), np.uint8)
+    under = _remap(soft, map_x, map_y, cv2.BORDER_CONSTANT).astype(np.float32) / 255.0
+    return garment, under, np.zeros_like(under), 0.35
 
 
 class PreviewEngine:
@@ -81,66 +202,78 @@ class PreviewEngine:
                 raise Cancelled("preview cancelled")
 
         with self._lock:
-            # 2. The person's pose and silhouette.
-            check_stop()
-            pose = self._pose.detect(person)
-            advance()
-            # 3. The garment, cut out of its photo.
-            check_stop()
-            scale = min(1.0, CLOTH_WORK_SIDE / max(cloth.shape[:2]))
-            if scale < 1.0:
-                size = (round(cloth.shape[1] * scale), round(cloth.shape[0] * scale))
-                cloth = np.asarray(cv2.resize(cloth, size, interpolation=cv2.INTER_AREA), np.uint8)
-            alpha = cut_out(cloth)
-            advance()
-            # 4. Key points matched to the pose.
-            check_stop()
-            points = find_points(alpha)
-            target, source = place(points, pose.points, cloth_type)
-            advance()
-            # 5. Warp the garment, its alpha and its sleeves onto the person, within the mask's box only
-            #    (nothing outside the mask changes, and the box is often a third of the photo).
-            check_stop()
-            h, w = person.shape[:2]
-            ys, xs = np.nonzero(mask > 127)
-            top, bottom, left, right = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
-            offset = np.array([left, top], np.float64)
-            box = (bottom - top, right - left)
-            map_x, map_y = tps_maps(target - offset, source, box)
-            garment = np.asarray(
-                cv2.remap(cloth, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE), np.uint8
+            return self._fit(person, cloth, mask, cloth_type, advance, check_stop).image
+
+    def fit(self, person: Image, cloth: Image, mask: Mask, params: TryOnParams) -> Fitting:
+        """``generate`` with its layers: for measuring (benchmarks, tests), not for serving."""
+        check_image(person, "person image")
+        check_image(cloth, "garment image")
+        _check_mask(mask, person)
+        with self._lock:
+            return self._fit(person, cloth, mask, ClothType(params.cloth_type), lambda: None, lambda: None)
+
+    def _fit(
+        self,
+        person: Image,
+        cloth: Image,
+        mask: Mask,
+        cloth_type: ClothType,
+        advance: _Step,
+        check_stop: _Step,
+    ) -> Fitting:
+        # 2. The person's pose and silhouette.
+        check_stop()
+        pose = self._pose.detect(person)
+        advance()
+        # 3. The garment, cut out of its photo.
+        check_stop()
+        factor = min(1.0, CLOTH_WORK_SIDE / max(cloth.shape[:2]))
+        if factor < 1.0:
+            size = (round(cloth.shape[1] * factor), round(cloth.shape[0] * factor))
+            cloth = np.asarray(cv2.resize(cloth, size, interpolation=cv2.INTER_AREA), np.uint8)
+        alpha = cut_out(cloth)
+        cloth = _bleed(cloth, alpha)
+        advance()
+        # 4. Key points.
+        check_stop()
+        points = find_points(alpha)
+        advance()
+        # 5. Within the mask's box only (nothing outside the mask changes, and the box is often a third
+        #    of the photo): take the old garment off, lay the new one's parts on the body.
+        check_stop()
+        h, w = person.shape[:2]
+        side = max(h, w)
+        ys, xs = np.nonzero(mask > 127)
+        top, bottom, left, right = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
+        crop = (slice(top, bottom), slice(left, right))
+        body = Body(pose.points)
+        local = body.moved(np.array([left, top], np.float64))
+        cleared = clear(
+            person[crop], pose.person[crop], mask[crop], local, skin_tone(person, body), cloth_type, side=side
+        )
+        box = (bottom - top, right - left)
+        if cloth_type is ClothType.LOWER:
+            garment, under, over, arms_from = _lay_lower(cloth, alpha, points, pose.points, (left, top), box)
+        else:
+            garment, under, over, arms_from = _lay_upper(
+                cloth, alpha, points, local, box, dress=cloth_type is ClothType.OVERALL
             )
-            soft = cv2.GaussianBlur(alpha, (3, 3), 0)
-            warped = cv2.remap(soft, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
-            coverage = warped.astype(np.float32) / 255.0
-            sleeve = np.zeros_like(coverage)
-            if points.sleeves is not None:
-                sleeves_src = alpha.copy()
-                inner = points.body_width * 0.5
-                x0, x1 = round(points.centre_x - inner), round(points.centre_x + inner)
-                sleeves_src[:, max(x0, 0) : max(x1, 0)] = 0
-                sleeves_src[round(points.armpits[0][1] + 0.1 * points.body_width) :] = 0
-                sleeve = (
-                    cv2.remap(
-                        sleeves_src, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT
-                    ).astype(np.float32)
-                    / 255.0
-                )
-            advance()
-            # 6. Composite: the body of the garment goes under the arms, its sleeves over them.
-            check_stop()
-            arms = arm_layer(pose.points - offset.astype(np.float32), pose.person[top:bottom, left:right])
-            body = np.clip(coverage - sleeve, 0.0, 1.0) * (1.0 - arms)
-            result = person.copy()
-            result[top:bottom, left:right] = blend(
-                person[top:bottom, left:right],
-                garment,
-                np.maximum(body, np.minimum(coverage, sleeve)),
-                mask[top:bottom, left:right],
-                side=max(h, w),
-            )
-            advance()
-        return result
+        advance()
+        # 6. Composite: the torso under the arms, the sleeves over them, the person's light on both.
+        check_stop()
+        arms = arm_layer(pose.points - np.array([left, top], np.float32), pose.person[crop], start=arms_from)
+        inside = (mask[crop] > 127).astype(np.float32)
+        visible = np.maximum(_main_piece(under * (1.0 - arms) * inside), over) * inside
+        result = person.copy()
+        result[crop] = blend(cleared.image, garment, visible, mask[crop], side=side, light=person[crop])
+        advance()
+        full_garment = np.zeros_like(person)
+        full_garment[crop] = garment
+        coverage = np.zeros((h, w), np.float32)
+        coverage[crop] = np.maximum(under, over) * inside
+        shown = np.zeros((h, w), np.float32)
+        shown[crop] = visible
+        return Fitting(image=result, garment=full_garment, coverage=coverage, visible=shown)
 
     def close(self) -> None:
         self._pose.close()

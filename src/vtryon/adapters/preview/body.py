@@ -1,0 +1,186 @@
+"""The person's body as the garment sees it: a torso frame, arm and leg polylines, and rough body shapes.
+
+Everything is in photo pixels and sized by the shoulder span, so a close-up and a full-length photo are
+treated alike. Left and right are image sides (whichever way the person faces), because garments are
+laid out by image side too.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ("Body", "along", "capsule")
+
+Vec = npt.NDArray[np.float64]
+
+NOSE, L_EYE, R_EYE, L_MOUTH, R_MOUTH = 0, 2, 5, 9, 10
+L_SHOULDER, R_SHOULDER, L_ELBOW, R_ELBOW, L_WRIST, R_WRIST = 11, 12, 13, 14, 15, 16
+L_HIP, R_HIP, L_KNEE, R_KNEE, L_ANKLE, R_ANKLE = 23, 24, 25, 26, 27, 28
+
+
+def along(path: list[Vec], distance: float) -> tuple[Vec, Vec]:
+    """(point, unit direction) ``distance`` pixels along a polyline, clamped to its ends."""
+    for i in range(len(path) - 1):
+        a, b = path[i], path[i + 1]
+        seg = float(np.hypot(*(b - a))) or 1e-6
+        if distance <= seg or i == len(path) - 2:
+            t = float(np.clip(distance / seg, 0.0, 1.0))
+            return a + (b - a) * t, (b - a) / seg
+        distance -= seg
+    return path[-1], np.array([0.0, 1.0])
+
+
+def capsule(canvas: npt.NDArray[np.uint8], a: Vec, b: Vec, thickness: float) -> None:
+    """A limb segment on ``canvas``: a thick line with round ends."""
+    pa = (round(float(a[0])), round(float(a[1])))
+    pb = (round(float(b[0])), round(float(b[1])))
+    t = max(1, round(thickness))
+    cv2.line(canvas, pa, pb, 255, t)
+    for p in (pa, pb):
+        cv2.circle(canvas, p, max(1, t // 2), 255, -1)
+
+
+class Body:
+    """Pose landmarks turned into what fitting needs.
+
+    ``span`` is the shoulder width (at least 55 % of the torso length: a side view collapses it);
+    ``down``/``right`` the spine's axes; ``top`` the middle of the shoulder line, a little above the
+    joints (where a garment's shoulders sit); ``arms``/``legs`` are image-left then image-right
+    polylines (shoulder, elbow, wrist / hip, knee, ankle).
+    """
+
+    def __init__(self, points: npt.NDArray[np.float32]) -> None:
+        p = points.astype(np.float64)
+        self.p = p
+        shoulders = (p[L_SHOULDER] + p[R_SHOULDER]) / 2
+        self.hips = (p[L_HIP] + p[R_HIP]) / 2
+        self.torso_length = float(np.hypot(*(self.hips - shoulders))) or 1.0
+        self.span = max(float(np.hypot(*(p[L_SHOULDER] - p[R_SHOULDER]))), 0.55 * self.torso_length, 8.0)
+        self.hip_span = max(float(np.hypot(*(p[L_HIP] - p[R_HIP]))), 0.35 * self.span)
+        self.down = (self.hips - shoulders) / self.torso_length
+        right = np.array([-self.down[1], self.down[0]])
+        self.right = right if right[0] >= 0 else -right
+        self.top = shoulders - self.down * 0.1 * self.span
+        sides = sorted(
+            [
+                (L_SHOULDER, L_ELBOW, L_WRIST, L_HIP, L_KNEE, L_ANKLE),
+                (R_SHOULDER, R_ELBOW, R_WRIST, R_HIP, R_KNEE, R_ANKLE),
+            ],
+            key=lambda side: p[side[0]][0] + p[side[3]][0],
+        )
+        self.arms = [[p[s[0]], p[s[1]], p[s[2]]] for s in sides]
+        self.legs = [[p[s[3]], p[s[4]], p[s[5]]] for s in sides]
+
+    def moved(self, offset: Vec) -> Body:
+        """The same body in the coordinates of a crop whose corner is at ``offset`` (x, y)."""
+        return Body((self.p - offset).astype(np.float32))
+
+    def along_spine(self, shape: tuple[int, int]) -> npt.NDArray[np.float32]:
+        """For each pixel of an H x W image, how far down the spine it lies from ``top`` (pixels)."""
+        h, w = shape
+        xs = (np.arange(w, dtype=np.float32) - np.float32(self.top[0])) * np.float32(self.down[0])
+        ys = (np.arange(h, dtype=np.float32) - np.float32(self.top[1])) * np.float32(self.down[1])
+        return ys[:, None] + xs[None, :]
+
+    @property
+    def waist(self) -> float:
+        """How far down the spine the waist is (where trousers and skirts start): 30 % of the way up
+        from the hip joints, as the masker draws it."""
+        return 0.1 * self.span + 0.7 * self.torso_length
+
+    def at(self, down: float, across: float) -> Vec:
+        """The point ``down`` pixels along the spine from ``top`` and ``across`` pixels to the image right."""
+        return self.top + self.down * down + self.right * across
+
+    def half_width(self, down: float) -> float:
+        """Half the torso's width ``down`` pixels below the shoulder line: from the shoulders' outline
+        to the hips' (hip joints sit well inside the hips' outline)."""
+        t = float(np.clip(down / (self.torso_length + 0.1 * self.span), 0.0, 1.0))
+        return (1 - t) * 0.58 * self.span + t * 0.8 * self.hip_span
+
+    def arm_length(self, side: int) -> float:
+        a = self.arms[side]
+        return float(np.hypot(*(a[1] - a[0])) + np.hypot(*(a[2] - a[1])))
+
+    def face_patch(self) -> tuple[int, int, int]:
+        """(x, y, half size) of a patch of cheek and nose skin: the person's own skin tone."""
+        p = self.p
+        eyes = (p[L_EYE] + p[R_EYE]) / 2
+        mouth = (p[L_MOUTH] + p[R_MOUTH]) / 2
+        centre = (eyes + mouth) / 2
+        half = max(2.0, 0.3 * float(np.hypot(*(p[L_EYE] - p[R_EYE]))))
+        return round(float(centre[0])), round(float(centre[1])), round(half)
+
+    def hand_patches(self) -> list[tuple[int, int, int]]:
+        """(x, y, half size) of the back of each hand, between the wrist and the index knuckle."""
+        out = []
+        for wrist, index in ((L_WRIST, 19), (R_WRIST, 20)):
+            centre = (self.p[wrist] + self.p[index]) / 2
+            out.append((round(float(centre[0])), round(float(centre[1])), max(2, round(0.04 * self.span))))
+        return out
+
+    def forearm_widths(self, skin: npt.NDArray[np.bool_]) -> list[float | None]:
+        """Each forearm's width where the skin shows across its middle (None where it does not): arms
+        differ too much between people for one proportion to fit them all."""
+        h, w = skin.shape
+        widths: list[float | None] = []
+        for _shoulder, elbow, wrist in self.arms:
+            middle = (elbow + wrist) / 2
+            d = wrist - elbow
+            n = np.array([-d[1], d[0]]) / max(float(np.hypot(*d)), 1e-6)
+            reach = 0.3 * self.span
+            steps = np.linspace(-reach, reach, 61)
+            xs = np.round(middle[0] + n[0] * steps).astype(int)
+            ys = np.round(middle[1] + n[1] * steps).astype(int)
+            inside = (xs >= 0) & (xs < w) & (ys >= 0) & (ys < h)
+            line = np.zeros(steps.size, bool)
+            line[inside] = skin[ys[inside], xs[inside]]
+            centre = steps.size // 2
+            if not line[centre - 3 : centre + 4].any():
+                widths.append(None)
+                continue
+            lo = hi = centre - 3 + int(np.argmax(line[centre - 3 : centre + 4]))
+            while lo > 0 and line[lo - 1]:
+                lo -= 1
+            while hi < steps.size - 1 and line[hi + 1]:
+                hi += 1
+            width = float(steps[hi] - steps[lo]) + 2 * reach / 60
+            widths.append(width if width > 0.08 * self.span else None)
+        # An arm behind the body or out of frame: the other arm is the best guess.
+        known = [x for x in widths if x is not None]
+        return [x if x is not None else (known[0] if known else None) for x in widths]
+
+    def shape(
+        self,
+        size: tuple[int, int],
+        *,
+        arms: bool = True,
+        legs: bool = False,
+        forearms: list[float | None] | None = None,
+    ) -> npt.NDArray[np.uint8]:
+        """A rough body silhouette (255): torso polygon, neck, and the limbs as capsules (``forearms``:
+        measured forearm widths, upper arms a quarter wider). Where an old garment lay inside it there is
+        skin under it; outside it, background."""
+        canvas = np.zeros(size, np.uint8)
+        corners = [
+            self.at(0.0, -0.5 * self.span),
+            self.at(0.0, 0.5 * self.span),
+            self.at(self.torso_length + 0.25 * self.span, 0.75 * self.hip_span),
+            self.at(self.torso_length + 0.25 * self.span, -0.75 * self.hip_span),
+        ]
+        cv2.fillConvexPoly(canvas, np.round(np.array(corners)).astype(np.int32), 255)
+        # Shoulders (the slope up to the neck) and the neck.
+        capsule(canvas, self.arms[0][0], self.arms[1][0], 0.4 * self.span)
+        capsule(canvas, self.top, self.top - self.down * 0.4 * self.span, 0.4 * self.span)
+        if arms:
+            for i, (shoulder, elbow, wrist) in enumerate(self.arms):
+                fore = (forearms[i] if forearms else None) or 0.28 * self.span
+                capsule(canvas, shoulder, elbow, min(1.25 * fore, 0.4 * self.span))
+                capsule(canvas, elbow, wrist, fore)
+        if legs:
+            for hip, knee, ankle in self.legs:
+                capsule(canvas, hip, knee, 0.55 * self.span)
+                capsule(canvas, knee, ankle, 0.36 * self.span)
+        return canvas

@@ -1,0 +1,151 @@
+"""A garment cut into the parts that fit the body separately: the torso, and each sleeve.
+
+The torso is the band of columns the garment's body spans; a sleeve is what sticks out beside that
+band, described by its root (the band's edge from the shoulder down to the armpit), its axis and its
+cuff. Each part keeps the garment's own proportions (length, sleeve length, cuff width), which the
+fitting scales by one factor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from vtryon.adapters.preview.keypoints import GarmentPoints
+
+__all__ = ("Sleeve", "Torso", "find_parts")
+
+Vec = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class Torso:
+    """The band ``centre_x`` +- ``half`` from ``top_y`` (collar, straps) to ``hem_y``; ``shoulder_y``
+    is the garment's shoulder line (it sits on the person's); ``armpit_y`` where the sleeves end and the
+    body's own width starts; ``row_half`` the body's half width per row (for rows top_y..hem_y)."""
+
+    centre_x: float
+    half: float
+    top_y: float
+    shoulder_y: float
+    armpit_y: float
+    hem_y: float
+    row_half: npt.NDArray[np.float64]
+
+    def half_at(self, y: float) -> float:
+        i = int(np.clip(round(y - self.top_y), 0, len(self.row_half) - 1))
+        return float(self.row_half[i])
+
+
+@dataclass(frozen=True, slots=True)
+class Sleeve:
+    """One sleeve, garment-photo pixels: ``root_top``/``root_bottom`` on the band's edge (shoulder,
+    armpit); ``cuff_outer``/``cuff_inner`` the cuff's ends (outer: the shoulder's side); ``length``
+    from the root's middle to the cuff."""
+
+    root_top: Vec
+    root_bottom: Vec
+    cuff_outer: Vec
+    cuff_inner: Vec
+    length: float
+    cuff_half: float
+
+
+def _row_half(solid: npt.NDArray[np.bool_], centre: float, top: int, hem: int, fallback: float) -> Vec:
+    """Half the width of the run through the centre on each row (the wider side, doubled); rows
+    without one (a low neckline) take the nearest row that has one."""
+    cx = int(np.clip(round(centre), 0, solid.shape[1] - 1))
+    rows = solid[top : hem + 1]
+    left = rows[:, cx::-1]
+    right = rows[:, cx:]
+    # Length of the solid stretch from the centre outwards: the first gap, or the whole side.
+    to_left = np.where(left.all(axis=1), left.shape[1], np.argmin(left, axis=1))
+    to_right = np.where(right.all(axis=1), right.shape[1], np.argmin(right, axis=1))
+    halves = np.maximum(to_left, to_right).astype(np.float64)
+    known = np.flatnonzero(rows[:, cx])
+    if not known.size:
+        return np.full(rows.shape[0], fallback)
+    return np.interp(np.arange(rows.shape[0]), known, halves[known])
+
+
+def _sleeve(solid: npt.NDArray[np.bool_], torso: Torso, tip: tuple[float, float], side: int) -> Sleeve | None:
+    """The sleeve on image side ``side`` (-1 left, +1 right)."""
+    edge_x = torso.centre_x + side * torso.half
+    column = solid[:, int(np.clip(round(edge_x), 0, solid.shape[1] - 1))]
+    hits = np.flatnonzero(column)
+    top_y = float(hits[0]) if hits.size else torso.shoulder_y
+    root_top = np.array([edge_x, min(top_y, torso.armpit_y - 2)])
+    root_bottom = np.array([edge_x, torso.armpit_y])
+    root_mid = (root_top + root_bottom) / 2
+    ys, xs = np.nonzero(solid)
+    outside = (xs - edge_x) * side > 0
+    if outside.sum() < 20:
+        return None
+    pts = np.stack([xs[outside], ys[outside]], axis=1).astype(np.float64)
+    axis = np.asarray(tip, np.float64) - root_mid
+    length = float(np.hypot(*axis))
+    if length < 4:
+        return None
+    u = axis / length
+    n = np.array([-u[1], u[0]])
+    # Outer: the side of the root's top (the shoulder's side of the sleeve).
+    if float(np.dot(root_top - root_mid, n)) < 0:
+        n = -n
+    rel = pts - root_mid
+    along = rel @ u
+    across = rel @ n
+    length = float(along.max())
+    end = along > 0.85 * length
+    if end.sum() < 3:
+        return None
+    lo, hi = float(across[end].min()), float(across[end].max())
+    cuff_centre = root_mid + u * length + n * (lo + hi) / 2
+    cuff_half = max((hi - lo) / 2, 2.0)
+    return Sleeve(
+        root_top=root_top,
+        root_bottom=root_bottom,
+        cuff_outer=cuff_centre + n * cuff_half,
+        cuff_inner=cuff_centre - n * cuff_half,
+        length=length,
+        cuff_half=cuff_half,
+    )
+
+
+def find_parts(
+    alpha: npt.NDArray[np.uint8], points: GarmentPoints, *, dress: bool
+) -> tuple[Torso, list[Sleeve]]:
+    """The torso band and the sleeves (none, or image-left then image-right) of a cut-out garment.
+
+    A dress's band is its whole width (its skirt flares past the chest); a top's is its body's width,
+    a little wider so the side seams stay in.
+    """
+    solid = alpha > 127
+    cols = np.flatnonzero(solid.any(axis=0))
+    half = (
+        max(points.centre_x - cols[0], cols[-1] - points.centre_x) + 1.0
+        if dress and points.sleeves is None
+        else 0.52 * points.body_width
+    )
+    top = int(points.top_y)
+    hem = int(points.bottom_y)
+    shoulder_y = min(points.shoulders[0][1], points.shoulders[1][1])
+    armpit_y = max(points.armpits[0][1], shoulder_y + 0.1 * (hem - top))
+    torso = Torso(
+        centre_x=points.centre_x,
+        half=half,
+        top_y=float(top),
+        shoulder_y=shoulder_y,
+        armpit_y=armpit_y,
+        hem_y=float(hem),
+        row_half=_row_half(solid, points.centre_x, top, hem, half),
+    )
+    sleeves: list[Sleeve] = []
+    if points.sleeves is not None:
+        for side, tip in ((-1, points.sleeves[0]), (1, points.sleeves[1])):
+            sleeve = _sleeve(solid, torso, tip, side)
+            if sleeve is None:
+                return torso, []
+            sleeves.append(sleeve)
+    return torso, sleeves

@@ -1,0 +1,194 @@
+"""The preview looks like a try-on: the old garment is gone, the new one is whole, in parts that follow
+the body, in its own colour. On the committed astronaut, and on the evaluation photos when present."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.integration.preview.conftest import SHARED, load
+from tests.integration.preview.garments import product_photo, tee_outline, vest_outline
+from vtryon.adapters.mediapipe.pose_masker import MediaPipeMasker
+from vtryon.adapters.preview.body import Body
+from vtryon.adapters.preview.clearing import skin_tone, to_lab
+from vtryon.adapters.preview.cutout import cut_out
+from vtryon.adapters.preview.engine import LIMITS, PreviewEngine
+from vtryon.adapters.preview.keypoints import find_points
+from vtryon.adapters.preview.mesh import grid_maps
+from vtryon.adapters.preview.parts import find_parts
+from vtryon.adapters.shared.pose import Pose, PoseDetector
+from vtryon.domain.tryon import ClothType, TryOnParams
+
+UPPER = TryOnParams(cloth_type=ClothType.UPPER)
+
+
+def old_garment(person: np.ndarray, pose: Pose, mask: np.ndarray, seed: np.ndarray) -> np.ndarray:
+    """The person's own garment: in the mask and on the person, of the colour at ``seed``, connected
+    to it (a white top and a light studio wall are alike; the silhouette tells them apart)."""
+    lab = to_lab(cv2.GaussianBlur(person, (5, 5), 0))
+    x, y = int(seed[0]), int(seed[1])
+    colour = np.median(lab[y - 6 : y + 6, x - 6 : x + 6].reshape(-1, 3), axis=0)
+    d = lab - colour
+    near = (np.sqrt((0.5 * d[..., 0]) ** 2 + d[..., 1] ** 2 + d[..., 2] ** 2) < 22) & (mask > 127)
+    near &= pose.person > 0.5
+    _, labels = cv2.connectedComponents(near.astype(np.uint8))
+    return np.asarray(labels == labels[y, x])
+
+
+def unchanged(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    d = to_lab(after) - to_lab(before)
+    return np.asarray(np.sqrt((d**2).sum(axis=-1)) < 10)
+
+
+def pieces(layer: np.ndarray) -> int:
+    _, _, stats, _ = cv2.connectedComponentsWithStats((layer > 0.5).astype(np.uint8))
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    return int((areas > 0.005 * areas.sum()).sum())
+
+
+def chest(points: np.ndarray) -> np.ndarray:
+    shoulders, hips = (points[11] + points[12]) / 2, (points[23] + points[24]) / 2
+    return np.asarray(shoulders + (hips - shoulders) * 0.35)
+
+
+@pytest.fixture(scope="module")
+def astronaut_pose(astronaut: np.ndarray) -> Pose:
+    return detect(astronaut)
+
+
+def detect(person: np.ndarray) -> Pose:
+    detector = PoseDetector()
+    try:
+        return detector.detect(person)
+    finally:
+        detector.close()
+
+
+def test_the_old_suit_is_gone_where_a_sleeveless_top_does_not_reach(
+    engine: PreviewEngine, astronaut: np.ndarray, astronaut_mask: np.ndarray, astronaut_pose: Pose
+) -> None:
+    vest, _ = product_photo(vest_outline(), colour=(40, 60, 200), white_print=False)
+    suit = old_garment(astronaut, astronaut_pose, astronaut_mask, chest(astronaut_pose.points))
+    assert suit.sum() > 5000  # the orange suit is found at all
+
+    out = engine.generate(astronaut, vest, astronaut_mask, UPPER)
+
+    assert unchanged(astronaut, out)[suit].mean() < 0.05
+
+
+def test_a_tee_is_one_piece_with_sleeves_down_the_arms(
+    engine: PreviewEngine, astronaut: np.ndarray, tee: np.ndarray, astronaut_mask: np.ndarray
+) -> None:
+    fitting = engine.fit(astronaut, tee, astronaut_mask, UPPER)
+
+    assert pieces(fitting.coverage) == 1
+    assert pieces(fitting.visible) == 1
+    assert np.array_equal(fitting.image[astronaut_mask == 0], astronaut[astronaut_mask == 0])
+
+
+def test_the_garment_keeps_its_own_colour(
+    engine: PreviewEngine, astronaut: np.ndarray, tee: np.ndarray, astronaut_mask: np.ndarray
+) -> None:
+    fitting = engine.fit(astronaut, tee, astronaut_mask, UPPER)
+    shown = fitting.visible > 0.5
+    d = to_lab(fitting.image) - to_lab(fitting.garment)
+    kept = np.sqrt((0.5 * d[..., 0]) ** 2 + d[..., 1] ** 2 + d[..., 2] ** 2) < 15
+
+    assert kept[shown].mean() > 0.85
+
+
+def test_sleeves_cover_the_upper_arms(
+    engine: PreviewEngine, masker: MediaPipeMasker, tee: np.ndarray
+) -> None:
+    person = load(SHARED / "tryon" / "person" / "man_1.png")
+    pose = detect(person)
+    points = pose.points
+    mask = masker.mask(person, ClothType.UPPER)
+
+    fitting = engine.fit(person, tee, mask, UPPER)
+
+    for shoulder, elbow in ((11, 13), (12, 14)):
+        x, y = points[shoulder] + (points[elbow] - points[shoulder]) * 0.3
+        assert fitting.visible[int(y), int(x)] > 0.5
+    # ... and the forearms stay bare: a short sleeve ends above the elbow.
+    for elbow, wrist in ((13, 15), (14, 16)):
+        x, y = (points[elbow] + points[wrist]) / 2
+        assert fitting.coverage[int(y), int(x)] < 0.5
+
+
+@pytest.mark.parametrize("person_name", ["man_1.png", "woman_1.jpg", "woman_2.png"])
+def test_old_tops_do_not_leak_on_the_evaluation_photos(
+    engine: PreviewEngine, masker: MediaPipeMasker, person_name: str
+) -> None:
+    person = load(SHARED / "tryon" / "person" / person_name)
+    pose = detect(person)
+    points = pose.points
+    mask = masker.mask(person, ClothType.UPPER)
+    top = old_garment(person, pose, mask, chest(points))
+    vest, _ = product_photo(vest_outline(), colour=(30, 160, 60), white_print=False)
+
+    fitting = engine.fit(person, vest, mask, UPPER)
+
+    assert unchanged(person, fitting.image)[top].mean() < 0.05
+    assert pieces(fitting.visible) == 1
+
+
+def test_a_dress_replaces_the_top_and_the_skirt(engine: PreviewEngine, masker: MediaPipeMasker) -> None:
+    person = load(SHARED / "tryon" / "person" / "woman_2.png")
+    dress = load(SHARED / "tryon" / "garment" / "overall" / "overall_1.jpg")
+    pose = detect(person)
+    points = pose.points
+    mask = masker.mask(person, ClothType.OVERALL)
+    top = old_garment(person, pose, mask, chest(points))
+    skirt = old_garment(person, pose, mask, points[23] + (points[25] - points[23]) * 0.3)
+
+    out = engine.generate(person, dress, mask, TryOnParams(cloth_type=ClothType.OVERALL))
+
+    assert unchanged(person, out)[top | skirt].mean() < 0.05
+
+
+def test_tee_parts_are_a_torso_and_two_sleeves_rooted_on_its_edges() -> None:
+    alpha = cut_out(product_photo(tee_outline())[0])
+
+    torso, sleeves = find_parts(alpha, find_points(alpha), dress=False)
+
+    assert len(sleeves) == 2
+    for side, sleeve in zip((-1, 1), sleeves, strict=True):
+        assert sleeve.root_top[0] == pytest.approx(torso.centre_x + side * torso.half)
+        assert sleeve.root_top[1] < sleeve.root_bottom[1] == torso.armpit_y
+        # The drawn sleeve's cuff runs from (45, 270) to (115, 330) on the left.
+        assert 30 < sleeve.cuff_half < 60
+        assert (sleeve.cuff_outer[0] - torso.centre_x) * side > 150
+    assert 0.9 < 2 * torso.half / 246 < 1.15  # the body is 165..411 wide
+
+
+def test_vest_parts_are_a_torso_only() -> None:
+    alpha = cut_out(product_photo(vest_outline())[0])
+
+    torso, sleeves = find_parts(alpha, find_points(alpha), dress=False)
+
+    assert sleeves == []
+    assert torso.hem_y == pytest.approx(700, abs=6)
+
+
+def test_a_grid_warp_moves_each_cell_by_its_own_transform() -> None:
+    source = np.stack(np.meshgrid(np.linspace(0, 40, 3), np.linspace(0, 40, 3)), axis=-1)
+    target = source * 2 + np.array([10.0, 5.0])  # scale 2 and shift
+
+    map_x, map_y, covered = grid_maps(source, target, (100, 100))
+
+    assert covered[5:85, 10:90].all() and not covered[95:, 95:].any()
+    ys, xs = np.nonzero(covered)
+    assert np.allclose(map_x[ys, xs], (xs - 10) / 2, atol=1e-3)
+    assert np.allclose(map_y[ys, xs], (ys - 5) / 2, atol=1e-3)
+
+
+def test_skin_tone_is_read_off_the_face(astronaut: np.ndarray, astronaut_pose: Pose) -> None:
+    lightness, a, b = skin_tone(astronaut, Body(astronaut_pose.points))
+
+    assert 40 < lightness < 90 and a > 5 and b > 5  # a warm, light-to-medium tone
+
+
+def test_the_limits_are_stated() -> None:
+    assert "preview" in LIMITS and "not a photorealistic" in LIMITS
