@@ -325,7 +325,7 @@ class Container(containers.DeclarativeContainer):
         sessions=sessions,
         codec=codec,
         clock=clock,
-        max_pixels=settings.provided.max_image_pixels,
+        max_pixels=settings.provided.max_frame_pixels,  # a captured result is a live frame
     )
     live = providers.Singleton(
         LiveService,
@@ -333,7 +333,7 @@ class Container(containers.DeclarativeContainer):
         renderers=renderers.provider,  # MediaPipe loads with the first live session, not at start-up
         codec=codec,
         tickets=tickets,
-        max_pixels=settings.provided.max_image_pixels,
+        max_pixels=settings.provided.max_frame_pixels,
         clock=clock,
     )
     services = providers.Singleton(Services, tryon=tryon, sessions=sessions, results=results, live=live)

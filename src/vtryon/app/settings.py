@@ -71,6 +71,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     designs_dir: str | None = None
     max_fps: float = 60.0
     max_frame_bytes: int = 4 * 1024 * 1024
+    max_frame_pixels: int = 3840 * 2160  # a live frame or a captured result: 4K UHD at most
     ws_send_timeout: float = 5.0
     ws_idle_timeout: float = 60.0  # no frame for this long: the server closes the socket (4408)
     ws_max_per_session: int = 2
