@@ -132,6 +132,12 @@ def _renderers(settings: Settings) -> NailRendererFactory:
     )
 
 
+def _preview_limits() -> str:
+    from vtryon.adapters.preview.limits import LIMITS
+
+    return LIMITS
+
+
 def _preview_engine() -> Any:
     from vtryon.adapters.preview.engine import PreviewEngine
 
@@ -225,7 +231,11 @@ def _engine_slot(settings: Settings) -> EngineSlot:
     """CatVTON when asked for or when its weights are present; otherwise the preview engine, said clearly."""
     licence = "CatVTON weights are CC BY-NC-SA 4.0 (non-commercial)"
     if settings.engine == "preview":
-        return EngineSlot("preview", _preview_engine, note="classical CPU preview engine, chosen by settings")
+        return EngineSlot(
+            "preview",
+            _preview_engine,
+            note=f"classical CPU preview engine, chosen by settings: {_preview_limits()}",
+        )
     missing = _catvton_missing(settings)
     if not missing:
         return EngineSlot("catvton", _catvton_loader(settings), note=licence)
@@ -239,7 +249,9 @@ def _engine_slot(settings: Settings) -> EngineSlot:
     log.warning("CatVTON is not available (missing %s): using the preview engine. %s", what, _HOW_TO_GET)
     reason = missing[0] if len(missing) == 1 else f"{len(missing)} CatVTON weight files are missing"
     return EngineSlot(
-        "preview", _preview_engine, note=f"classical preview engine in use: {reason}. {_HOW_TO_GET}"
+        "preview",
+        _preview_engine,
+        note=f"classical preview engine in use ({_preview_limits()}): {reason}. {_HOW_TO_GET}",
     )
 
 

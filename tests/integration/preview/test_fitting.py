@@ -18,6 +18,8 @@ from vtryon.adapters.preview.keypoints import find_points
 from vtryon.adapters.preview.mesh import grid_maps
 from vtryon.adapters.preview.parts import find_parts
 from vtryon.adapters.shared.pose import Pose, PoseDetector
+from vtryon.app.container import build_container
+from vtryon.app.settings import Settings
 from vtryon.domain.tryon import ClothType, TryOnParams
 
 UPPER = TryOnParams(cloth_type=ClothType.UPPER)
@@ -192,3 +194,13 @@ def test_skin_tone_is_read_off_the_face(astronaut: np.ndarray, astronaut_pose: P
 
 def test_the_limits_are_stated() -> None:
     assert "preview" in LIMITS and "not a photorealistic" in LIMITS
+
+
+def test_the_server_says_the_preview_is_a_preview() -> None:
+    container = build_container(Settings(engine="preview"))
+    try:
+        slot = container.engine()
+        assert slot.name == "preview"
+        assert LIMITS in slot.note
+    finally:
+        container.shutdown_resources()

@@ -23,6 +23,7 @@ from vtryon.adapters.preview.composite import arm_layer, blend
 from vtryon.adapters.preview.cutout import cut_out
 from vtryon.adapters.preview.fitting import scale, sleeve_grids, torso_grids
 from vtryon.adapters.preview.keypoints import GarmentPoints, find_points
+from vtryon.adapters.preview.limits import LIMITS
 from vtryon.adapters.preview.mesh import grid_maps
 from vtryon.adapters.preview.parts import find_parts
 from vtryon.adapters.preview.placement import place
@@ -39,12 +40,6 @@ __all__ = ("LIMITS", "Fitting", "PreviewEngine")
 #: costs grow with the pixel count.
 CLOTH_WORK_SIDE = 768
 STAGES = 5
-#: What the preview cannot do, said wherever its result is shown.
-LIMITS = (
-    "a quick preview, not a photorealistic try-on: the garment is warped flat onto the pose (no new "
-    "folds, no collar or fabric in 3-D), the old garment is replaced by estimated skin or background, "
-    "and front views of a garment laid flat on a plain background work best"
-)
 Float = npt.NDArray[np.float32]
 
 
