@@ -12,7 +12,7 @@ from vtryon.adapters.mediapipe.hands import ModelSize, RunMode
 from vtryon.adapters.mediapipe.nail_geometry import Nail, finger_facing, nails_from_landmarks
 from vtryon.adapters.mediapipe.nail_paint import PreparedDesign, paint_nails, prepare_design
 from vtryon.adapters.mediapipe.nail_refine import plate_contrast, refine_nail
-from vtryon.adapters.mediapipe.nail_shape import ShapeCache, with_shape
+from vtryon.adapters.mediapipe.nail_shape import ShapeCache, estimate_shape, with_shape
 from vtryon.adapters.mediapipe.smoothing import NailSmoother
 from vtryon.adapters.mediapipe.still_hands import StillHandFinder
 from vtryon.adapters.mediapipe.tracking import HandSource, hand_tracker
@@ -28,9 +28,11 @@ _OTHER_SIDE = {"Left": "Right", "Right": "Left"}
 # MediaPipe's handedness is sometimes wrong, which turns a back of hand into a "palm". A palm's fingertip
 # pads look like the rest of the finger; nail plates do not. So a hand whose fingers all turn away from
 # the camera, but whose fingertips show distinct plates on most fingers when read as the other hand, is
-# taken for a back of hand (thresholds measured: docs/nails.md).
+# taken for a back of hand. A plate: distinct in colour from the skin below the cuticle (RGB distance)
+# and separable from it by the outline's colour model (thresholds measured: docs/nails.md).
 _PLATE_CONTRAST = 24.0
-_PLATES_NEEDED = 4
+_PLATE_SEPARATION = 2.5
+_PLATES_NEEDED = 3
 _AWAY = -0.25  # a finger's facing below this: it clearly turns its nail away
 
 
@@ -48,7 +50,11 @@ def _nails_of(frame: Image, points: np.ndarray, image_side: str, score: float) -
     if nails or away < 3:
         return nails
     other = nails_from_landmarks(points, _OTHER_SIDE.get(image_side, image_side), score)
-    plates = sum(plate_contrast(frame, nail) >= _PLATE_CONTRAST for nail in other)
+    plates = sum(
+        plate_contrast(frame, nail) >= _PLATE_CONTRAST
+        and estimate_shape(frame, refine_nail(frame, nail)).separation >= _PLATE_SEPARATION
+        for nail in other
+    )
     if plates < _PLATES_NEEDED:
         return []
     return [replace(nail, confidence=round(0.8 * nail.confidence, 4)) for nail in other]

@@ -7,7 +7,10 @@ shrunk with area averaging to the detector's working scale, and only when nothin
 orientations tried (90, 270, 180 degrees), then a coarser scale, then a lower palm-detection threshold.
 A candidate is kept only if the landmark model confirms it: MediaPipe drops a hand whose landmark model
 "hand presence" score is under ``min_hand_presence_confidence`` (measured: in IMAGE mode too), and the
-lower-threshold pass asks for a higher presence. Landmarks are returned in the photo's pixels.
+lower-threshold pass asks for a higher presence. Every attempt after the first (upright, working scale,
+default thresholds) also wants the hand big in the photo: what those find small is, on close-ups of
+fingertips, a "hand" hallucinated inside one fingertip (measured: docs/nails.md), while a try-on photo
+that needs a second chance shows its hand large. Landmarks are returned in the photo's pixels.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ _ROTATIONS = (0, 1, 3, 2)  # quarter turns (counter-clockwise, as np.rot90), mos
 #: (palm detection, hand presence) thresholds of each pass: MediaPipe's defaults, then a second chance
 #: for palms the detector is unsure of, confirmed by a surer landmark model.
 _PASSES = ((0.5, 0.5), (0.1, 0.6))
+#: Smallest hand (landmark extent / the photo's shorter side) a second-chance attempt may return.
+_MIN_LOOSE_SPAN = 1.0 / 3.0
 
 
 def _landmarker(model: ModelSize, num_hands: int, detection: float, presence: float) -> vision.HandLandmarker:
@@ -70,6 +75,11 @@ def _unrotate(points: npt.NDArray[np.float64], turns: int, shape: tuple[int, int
     elif turns == 3:
         out[:, 0], out[:, 1] = y, height - x
     return out
+
+
+def _span(hand: HandLandmarks) -> float:
+    xy = hand.points[:, :2]
+    return float(max(np.ptp(xy[:, 0]), np.ptp(xy[:, 1])))
 
 
 class StillHandFinder:
@@ -118,9 +128,11 @@ class StillHandFinder:
             landmarker = self._passes[index]
             if landmarker is None:
                 landmarker = self._passes[index] = _landmarker(self._model, self._num_hands, *thresholds)
-            for small, k in scales:
+            for scale, (small, k) in enumerate(scales):
                 for turns in _ROTATIONS:
                     hands = self._run(landmarker, np.rot90(small, turns) if turns else small)
+                    if index > 0 or scale > 0 or turns > 0:
+                        hands = [h for h in hands if _span(h) >= _MIN_LOOSE_SPAN * min(small.shape[:2])]
                     if hands:
                         return [self._back(h, turns, small.shape[:2], k) for h in hands]
         return []
