@@ -204,3 +204,20 @@ def test_the_server_says_the_preview_is_a_preview() -> None:
         assert LIMITS in slot.note
     finally:
         container.shutdown_resources()
+
+
+def test_hair_over_the_chest_stays_in_front(
+    engine: PreviewEngine, masker: MediaPipeMasker, astronaut: np.ndarray, tee: np.ndarray
+) -> None:
+    person = astronaut.copy()
+    lock = np.zeros(person.shape[:2], np.uint8)
+    # A lock of her own hair's colour, from the side of her head down over the suit.
+    cv2.line(lock, (255, 60), (285, 330), 255, 22)
+    person[lock > 0] = np.median(astronaut[20:40, 200:260].reshape(-1, 3), axis=0)
+    mask = masker.mask(person, ClothType.UPPER)
+    over_suit = (lock > 0) & (mask > 0)
+    assert over_suit.sum() > 1000
+
+    out = engine.generate(person, tee, mask, UPPER)
+
+    assert unchanged(person, out)[over_suit].mean() > 0.9

@@ -103,6 +103,7 @@ def clear(
     cloth_type: ClothType,
     *,
     side: int,
+    keep: Bool | None = None,
 ) -> Cleared:
     """The person without their old garment inside ``mask`` (see the module docstring).
 
@@ -110,6 +111,7 @@ def clear(
     colour (``skin_tone``); ``side`` the photo's long side (sizes follow the photo, not the crop).
     An upper garment clears below the waist only what has the colour of the top at the chest (it must
     not take the trousers off); a lower one above the waist only what has the colour of the thigh.
+    ``keep`` marks what is not clothing although it is in the mask (hair over the shoulders).
     """
     h, w = mask.shape
     lab = to_lab(person)
@@ -117,6 +119,8 @@ def clear(
     skin = (_distance(lab, tone, LIGHT_WEIGHT) < SKIN_DE) & on_person
     inside = mask > 127
     old = inside & on_person & ~skin
+    if keep is not None:
+        old &= ~keep
     if cloth_type is not ClothType.OVERALL:
         waist = body.along_spine((h, w)) > body.waist
         other = waist if cloth_type is ClothType.UPPER else ~waist

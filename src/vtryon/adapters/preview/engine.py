@@ -22,6 +22,7 @@ from vtryon.adapters.preview.clearing import clear, skin_tone
 from vtryon.adapters.preview.composite import arm_layer, blend
 from vtryon.adapters.preview.cutout import cut_out
 from vtryon.adapters.preview.fitting import scale, sleeve_grids, torso_grids
+from vtryon.adapters.preview.hair import hair_in_front
 from vtryon.adapters.preview.keypoints import GarmentPoints, find_points
 from vtryon.adapters.preview.limits import LIMITS
 from vtryon.adapters.preview.mesh import grid_maps
@@ -243,10 +244,14 @@ class PreviewEngine:
         crop = (slice(top, bottom), slice(left, right))
         body = Body(pose.points)
         local = body.moved(np.array([left, top], np.float64))
-        cleared = clear(
-            person[crop], pose.person[crop], mask[crop], local, skin_tone(person, body), cloth_type, side=side
-        )
+        tone = skin_tone(person, body)
         box = (bottom - top, right - left)
+        hair = np.zeros(box, np.bool_)
+        if cloth_type is not ClothType.LOWER:
+            hair = hair_in_front(person, pose.person, body, tone)[crop]
+        cleared = clear(
+            person[crop], pose.person[crop], mask[crop], local, tone, cloth_type, side=side, keep=hair
+        )
         if cloth_type is ClothType.LOWER:
             garment, under, over, arms_from = _lay_lower(cloth, alpha, points, pose.points, (left, top), box)
         else:
@@ -257,7 +262,8 @@ class PreviewEngine:
         # 6. Composite: the torso under the arms, the sleeves over them, the person's light on both.
         check_stop()
         arms = arm_layer(pose.points - np.array([left, top], np.float32), pose.person[crop], start=arms_from)
-        inside = (mask[crop] > 127).astype(np.float32)
+        # Hair over the shoulders is in front of the garment too.
+        inside = ((mask[crop] > 127) & ~hair).astype(np.float32)
         visible = np.maximum(_main_piece(under * (1.0 - arms) * inside), over) * inside
         result = person.copy()
         result[crop] = blend(cleared.image, garment, visible, mask[crop], side=side, light=person[crop])

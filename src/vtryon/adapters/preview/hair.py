@@ -1,0 +1,102 @@
+"""Hair that falls over the shoulders stays in front of the garment.
+
+The masker protects the hair above the chin only; below it, long hair lies inside the region to repaint
+and would be taken for the old garment. Hair is found by its colour, read at the top of the head, and
+by being connected to the head: what has that colour, lies on the person, and hangs down from the head
+(no lower than mid-torso) is hair. When the old top has the hair's own colour (black hair, black top)
+the two cannot be told apart by colour, and nothing is called hair.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from vtryon.adapters.preview.body import Body
+from vtryon.adapters.preview.clearing import to_lab
+
+__all__ = ("hair_in_front",)
+
+Bool = npt.NDArray[np.bool_]
+
+#: Lab distance (lightness halved) within which a pixel has the hair's colour.
+HAIR_DE = 16.0
+#: The old top must differ at least this much from the hair for colour to tell them apart.
+DISTINCT_DE = 24.0
+
+
+def _distance(lab: npt.NDArray[np.float32], colour: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    d = lab - colour
+    return np.asarray(np.sqrt((0.5 * d[..., 0]) ** 2 + d[..., 1] ** 2 + d[..., 2] ** 2), np.float32)
+
+
+def hair_in_front(
+    person: npt.NDArray[np.uint8],
+    silhouette: npt.NDArray[np.float32],
+    body: Body,
+    tone: npt.NDArray[np.float32],
+) -> Bool:
+    """Where the person's hair hangs below the chin (H x W, True = hair), at the photo's size.
+
+    Worked at half size: hair's outline need not be sharper than the fitted garment's.
+    """
+    h, w = silhouette.shape
+    out = np.zeros((h, w), np.bool_)
+    # A band from the top of the photo to mid-torso, as wide as the shoulders and then some.
+    bottom = int(min(h, max(0.0, float(body.at(0.5 * body.torso_length + 0.1 * body.span, 0.0)[1]))))
+    centre_x = float(body.top[0])
+    left = int(max(0.0, centre_x - 1.2 * body.span))
+    right = int(min(float(w), centre_x + 1.2 * body.span))
+    if bottom < 8 or right - left < 8:
+        return out
+    small = (max((right - left) // 2, 1), max(bottom // 2, 1))
+    crop = np.asarray(cv2.resize(person[:bottom, left:right], small, interpolation=cv2.INTER_AREA), np.uint8)
+    on_person = cv2.resize(silhouette[:bottom, left:right], small, interpolation=cv2.INTER_AREA) > 0.5
+    lab = to_lab(crop)
+    # The hair's colour: the person's pixels just above the eyes, where the forehead is not.
+    x, y, r = body.face_patch()
+    top_rows = np.flatnonzero(on_person[:, int(np.clip((x - left) // 2, 0, small[0] - 1))])
+    if not top_rows.size:
+        return out
+    head_top = int(top_rows[0])
+    eyes = max(head_top + 1, (y - r) // 2)
+    sample = lab[
+        head_top : head_top + max((eyes - head_top) // 3, 1),
+        max((x - left) // 2 - r, 0) : (x - left) // 2 + r,
+    ]
+    sample_on = on_person[
+        head_top : head_top + max((eyes - head_top) // 3, 1),
+        max((x - left) // 2 - r, 0) : (x - left) // 2 + r,
+    ]
+    pixels = sample[sample_on]
+    if pixels.shape[0] < 4:
+        return out
+    hair = np.asarray(np.median(pixels, axis=0), np.float32)
+    # Closer than HAIR_DE to the skin (fair hair on fair skin), the hair's own tolerance shrinks so
+    # that the face and neck are not taken for hair.
+    limit = min(HAIR_DE, 0.6 * float(_distance(hair[None, None], tone)[0, 0]))
+    if limit < 4.0:
+        return out  # bald, or hair the colour of skin: nothing to keep apart
+    chest = body.at(0.35 * body.torso_length + 0.1 * body.span, 0.0)
+    cx, cy = (
+        int(np.clip((chest[0] - left) // 2, 0, small[0] - 1)),
+        int(np.clip(chest[1] // 2, 0, small[1] - 1)),
+    )
+    if cy < small[1] and float(_distance(lab[cy, cx][None, None], hair)[0, 0]) < DISTINCT_DE:
+        return out
+    like = (_distance(lab, hair) < limit) & on_person
+    count, labels = cv2.connectedComponents(like.astype(np.uint8), connectivity=8)
+    if count <= 1:
+        return out
+    heads = np.unique(labels[head_top : head_top + max((eyes - head_top) // 2, 1)])
+    heads = heads[heads > 0]
+    if not heads.size:
+        return out
+    found = np.isin(labels, heads).astype(np.uint8)
+    # Below the chin only: the masker already keeps the rest.
+    chin = int(np.clip((y + 3 * r) // 2, 0, small[1]))
+    found[:chin] = 0
+    full = cv2.resize(found, (right - left, bottom), interpolation=cv2.INTER_NEAREST) > 0
+    out[:bottom, left:right] = full
+    return out
