@@ -39,6 +39,8 @@ def test_every_route_but_the_public_ones_needs_a_key(keyed_server: Server) -> No
                 assert response.status_code == 401, (method, path, response.status_code)
                 assert response.json()["error"]["code"] == code
         assert anyone.get("/health").status_code == 200
+        assert anyone.get("/").status_code == 200  # the web client's files (no data in them)
+        assert anyone.get("/schema/openapi.json").status_code == 200
     with keyed_server.client(ALICE_KEY) as alice:
         assert alice.get("/api/designs/").status_code == 200
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import uvicorn
 
-from vtryon.app.cli.serve import websocket_options
+from vtryon.adapters.http.uvicorn_options import server_options
 
 
 def free_port() -> int:
@@ -30,7 +30,7 @@ def serving(app: Any, *, port: int | None = None, ws_max_size: int = 8 * 1024 * 
         port=port,
         log_level="warning",
         lifespan="on",
-        **websocket_options(ws_max_size),
+        **server_options(max_message_bytes=ws_max_size),  # the limits `vtryon serve` runs with
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

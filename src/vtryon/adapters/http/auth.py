@@ -37,7 +37,9 @@ PUBLIC_HANDLERS = frozenset({"web-client"})  # the static files of the web clien
 
 def is_public(path_template: str, handler_name: str | None) -> bool:
     """Whether a route may be called without credentials. Only the lists above say so."""
-    if path_template in PUBLIC_PATHS or handler_name in PUBLIC_HANDLERS:
+    if path_template in PUBLIC_PATHS:
+        return True
+    if handler_name is not None and handler_name.split("/", 1)[0] in PUBLIC_HANDLERS:  # web-client/index, ...
         return True
     return any(path_template == p or path_template.startswith(p + "/") for p in PUBLIC_PREFIXES)
 
