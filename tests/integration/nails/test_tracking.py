@@ -8,6 +8,7 @@ shows the right half's hand only, a frame with "two" shows both. The hands move 
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from functools import cache
@@ -166,12 +167,23 @@ def test_no_hand_in_view_means_no_hands_and_a_hand_that_appears_is_found_at_once
     assert found == [1] * plan_hand
 
 
-def test_two_hands_from_the_first_frame_are_both_found_by_the_first_search() -> None:
+@pytest.mark.parametrize("scene", SCENES)
+def test_two_hands_from_the_first_frame_are_both_found_on_it(scene: str) -> None:
     with ScheduledHandTracker(num_hands=2, search_every_ms=SEARCH_MS, searchers=SearcherPool()) as tracker:
-        found = _run(tracker, photos, [2] * 8)
-    # Frame 0: a fresh one-hand tracker finds one; frame 1 is the first search; both tracked after it.
-    assert found[0] >= 1
-    assert found[1:] == [2] * 7
+        found = _run(tracker, SCENES[scene], [2] * 8)
+        capacity = tracker.capacity
+    # A session that follows no hand yet searches for all of them on its first frame.
+    assert found == [2] * 8
+    assert capacity == 2
+
+
+def test_two_hands_coming_back_together_after_an_empty_view_are_both_found_at_once() -> None:
+    empty_frames = 5
+    with ScheduledHandTracker(num_hands=2, search_every_ms=SEARCH_MS, searchers=SearcherPool()) as tracker:
+        found = _run(tracker, photos, [1] * 10)
+        found += [len(tracker.detect(empty(0, i), i * FRAME_MS)) for i in range(10, 10 + empty_frames)]
+        found += _run(tracker, photos, [2] * 6, start=10 + empty_frames)
+    assert found == [1] * 10 + [0] * empty_frames + [2] * 6
 
 
 def test_one_hand_allowed_never_searches() -> None:
@@ -205,6 +217,31 @@ def test_sessions_share_one_searcher_and_the_last_to_close_frees_it() -> None:
         first.close()
         second.close()
     assert pool.open_count() == 0
+
+
+def test_a_full_pool_makes_a_borrower_wait_instead_of_building_more() -> None:
+    pool = SearcherPool(limit=1)
+    pool.join("full", 2, True)
+    order: list[str] = []
+    try:
+        with pool.borrow("full", 2, True) as held:
+            waiter = threading.Thread(target=_borrow_once, args=(pool, order))
+            waiter.start()
+            waiter.join(0.3)
+            order.append("first returned")
+            assert pool.open_count() == 1
+        waiter.join(10)
+        assert order == ["first returned", "second borrowed"]
+        assert pool.open_count() == 1
+        assert held is not None
+    finally:
+        pool.leave("full", 2, True)
+    assert pool.open_count() == 0
+
+
+def _borrow_once(pool: SearcherPool, order: list[str]) -> None:
+    with pool.borrow("full", 2, True):
+        order.append("second borrowed")
 
 
 def test_bad_settings_are_invalid_input() -> None:

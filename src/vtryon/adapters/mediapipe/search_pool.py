@@ -1,10 +1,12 @@
 """IMAGE-mode hand landmarkers shared by the live sessions of one process, for their scheduled searches.
 
 Why: each MediaPipe landmarker holds its own copy of the models and buffers (~35 MB with the full model).
-A session searches for more hands a few times a second at most, for ~20 ms, so giving every session its
-own searcher would nearly double a session's memory for a tool idle 95 % of the time. Sessions instead
-borrow one from this pool; a second one is made only while two searches overlap. The pool counts its
-users, and the last one to leave closes every landmarker it holds, so nothing outlives the sessions.
+A session searches for more hands once a second while it tracks some (and on every frame while it
+tracks none), for ~20 ms, so giving every session its own searcher would nearly double a session's memory
+for a tool that is mostly idle. Sessions instead borrow one from this pool; another is made only while
+searches overlap, up to ``limit`` per kind (then a borrower waits: more would only share the same cores).
+The pool counts its users, and the last one to leave closes every landmarker it holds, so nothing
+outlives the sessions.
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ _Key = tuple[ModelSize, int, bool]  # model, num_hands, mirrored
 class SearcherPool:
     """Lends IMAGE-mode :class:`HandTracker` instances, one borrower at a time each (thread-safe)."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
+    def __init__(self, limit: int = 2) -> None:
+        self.limit = limit
+        self._lock = threading.Condition()
         self._idle: dict[_Key, list[HandTracker]] = {}
         self._users: dict[_Key, int] = {}
-        self._lent = 0
+        self._lent: dict[_Key, int] = {}
 
     def join(self, model: ModelSize, num_hands: int, mirrored: bool) -> None:
         """Count one more user of this kind of searcher (call :meth:`leave` once when done)."""
@@ -52,26 +55,28 @@ class SearcherPool:
     def borrow(self, model: ModelSize, num_hands: int, mirrored: bool) -> Iterator[HandTracker]:
         key = (model, num_hands, mirrored)
         with self._lock:
+            self._lock.wait_for(lambda: bool(self._idle.get(key)) or self._lent.get(key, 0) < self.limit)
             idle = self._idle.get(key)
             searcher = idle.pop() if idle else None
-            self._lent += 1
-        if searcher is None:
-            searcher = HandTracker(model=model, num_hands=num_hands, mode="image", mirrored=mirrored)
+            self._lent[key] = self._lent.get(key, 0) + 1
         try:
+            if searcher is None:
+                searcher = HandTracker(model=model, num_hands=num_hands, mode="image", mirrored=mirrored)
             yield searcher
         finally:
             with self._lock:
-                self._lent -= 1
-                keep = self._users.get(key, 0) > 0
-                if keep:
+                self._lent[key] -= 1
+                keep = searcher is not None and self._users.get(key, 0) > 0
+                if keep and searcher is not None:
                     self._idle.setdefault(key, []).append(searcher)
-            if not keep:
+                self._lock.notify()
+            if not keep and searcher is not None:
                 searcher.close()
 
     def open_count(self) -> int:
         """Landmarkers alive now (idle or lent): what tests check to prove nothing was left open."""
         with self._lock:
-            return self._lent + sum(len(idle) for idle in self._idle.values())
+            return sum(self._lent.values()) + sum(len(idle) for idle in self._idle.values())
 
 
 #: The process' pool: live sessions of every renderer share it.

@@ -100,7 +100,8 @@ class ScheduledHandTracker:
             self._searchers.join(model, num_hands, mirrored)
         self.capacity = 1
         self.counters = TrackingCounters()
-        self._seen: int | None = None  # hands the tracker returned on its last frame; None: fresh
+        self._seen: int | None = None  # hands the tracker returned on its last frame; None: not run yet
+        self._handover = False  # the next frame goes to the tracker (it is to pick up hands just found)
         self._short_frames = 0  # consecutive tracker frames with fewer hands than its capacity
         self._next_search_ms = -np.inf
         self._last_ts = -1
@@ -115,13 +116,14 @@ class ScheduledHandTracker:
         return self._track(frame, ts)
 
     def _search_due(self, ts: int) -> bool:
-        # Only while the tracker is steady: when it has lost a hand its own detector runs anyway.
-        return (
-            self._searchers is not None
-            and self.capacity < self.num_hands
-            and self._seen == self.capacity
-            and ts >= self._next_search_ms
-        )
+        if self._searchers is None or self._handover:
+            return False
+        if not self._seen:
+            # The tracker follows no hand (a new session, or every hand lost): a detector runs on this
+            # frame anyway, so let it be the one that looks for all of them.
+            return True
+        # While steady; a tracker that has lost one of its hands runs its own detector already.
+        return self.capacity < self.num_hands and self._seen >= self.capacity and ts >= self._next_search_ms
 
     def _search(self, frame: npt.NDArray[np.uint8], ts: int) -> list[HandLandmarks]:
         assert self._searchers is not None
@@ -131,10 +133,15 @@ class ScheduledHandTracker:
         self.counters.searches += 1
         self.counters.detector_frames += 1
         self.counters.landmark_passes += len(hands)
-        if len(hands) > self.capacity:
-            # The new tracker has no state: its first frame detects all of them by itself.
-            self._rebuild(len(hands))
-        # Otherwise the tracker skipped this frame; it resumes from its previous one, which is close.
+        if self._seen and len(hands) < self._seen:
+            # The palm detector missed a hand the tracker follows (tracking holds on to hands that
+            # detection does not find): answer with the tracker, never drop a hand for one frame.
+            return self._track(frame, ts)
+        if hands:
+            if len(hands) != self.capacity:
+                self._rebuild(len(hands))  # a fresh tracker finds them by itself on its first frame
+            # A tracker that has been skipping frames takes over from the next one.
+            self._handover = True
         return hands
 
     def _track(self, frame: npt.NDArray[np.uint8], ts: int) -> list[HandLandmarks]:
@@ -143,9 +150,12 @@ class ScheduledHandTracker:
         self.counters.detector_frames += int(detects)
         self.counters.landmark_passes += max(len(hands), self._seen or 0)
         self._seen = len(hands)
-        self._short_frames = self._short_frames + 1 if len(hands) < self.capacity else 0
+        self._handover = False
+        self._short_frames = self._short_frames + 1 if 0 < len(hands) < self.capacity else 0
         if self.capacity > 1 and self._short_frames >= _SHRINK_AFTER_FRAMES:
-            self._rebuild(max(1, len(hands)))
+            # A hand left: follow the ones still here, and stop the detector MediaPipe would run on every
+            # frame for the missing one (the schedule looks for it instead).
+            self._rebuild(len(hands))
             self._next_search_ms = ts + self.search_every_ms
         return hands
 
@@ -156,6 +166,7 @@ class ScheduledHandTracker:
             model=self._model, num_hands=self.capacity, mode="video", mirrored=self._mirrored
         )
         self._seen = None
+        self._handover = True  # rebuilt because hands are known to be there: the next frame is its
         self._short_frames = 0
         self.counters.rebuilds += 1
 
