@@ -96,7 +96,8 @@ def _connect(url: str, *, connect_timeout: float, timeout: float) -> redis.Redis
         socket_timeout=timeout,
         # One quick retry rides out a dropped pooled connection; an outage (or a hang) fails fast.
         retry=Retry(ExponentialBackoff(cap=0.1, base=0.02), 1),
-        health_check_interval=30,
+        # No PING before a command on an idle connection: it would be one more timeout to wait out when
+        # Redis hangs; the retry above replaces a connection Redis dropped.
     )
 
 

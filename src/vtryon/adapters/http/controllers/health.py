@@ -61,17 +61,17 @@ async def health(services: ServicesDep) -> Response[HealthView]:
 async def ready(services: ServicesDep, state: State) -> Response[ReadyView]:
     status = services.tryon.health()
     checks: dict[str, str] = {}
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[str, str]] = []  # the first is reported as the code: stores, engine, queue
+    store_problem = await _store_probe(state).check(services)
+    checks["stores"] = store_problem or "ok"
+    if store_problem is not None:
+        problems.append(("store_unavailable", store_problem))
     checks["engine"] = status.status if status.ready else f"{status.status}: {status.message}"
     if not status.ready:
         problems.append(("engine_not_ready", status.message))
     checks["queue"] = f"{status.queue_depth}/{status.queue_capacity or '?'}"
     if status.queue_capacity and status.queue_depth >= status.queue_capacity:
         problems.append(("queue_full", f"{status.queue_depth} jobs waiting, the most allowed"))
-    store_problem = await _store_probe(state).check(services)
-    checks["stores"] = store_problem or "ok"
-    if store_problem is not None:
-        problems.append(("store_unavailable", store_problem))
     if not problems:
         return Response(ReadyView(ready=True, status="ready", checks=checks), status_code=200)
     code, reason = problems[0]
