@@ -34,11 +34,13 @@ LIGHT_WEIGHT = 0.25
 @dataclass(frozen=True, slots=True)
 class Cleared:
     """``image``: the person with the old garment taken off; ``old``: where it was (and was replaced);
-    ``skin``: the person's visible skin in the original photo."""
+    ``skin``: the person's visible skin in the original photo; ``forearms``: each forearm's measured
+    width (image-left, image-right; None where no skin showed)."""
 
     image: npt.NDArray[np.uint8]
     old: Bool
     skin: Bool
+    forearms: list[float | None]
 
 
 def to_lab(image: npt.NDArray[np.uint8]) -> Float:
@@ -131,13 +133,14 @@ def clear(
         colour = _patch_colour(lab, seed, max(3, side // 100))
         same = _distance(lab, colour, 0.5) < 22.0 if colour is not None else np.zeros((h, w), np.bool_)
         old &= ~other | same
+    forearms = body.forearm_widths(skin)
     if not old.any():
-        return Cleared(person.copy(), old, skin)
+        return Cleared(person.copy(), old, skin, forearms)
     # Anti-aliased edges between the old garment and skin or background belong to neither colour.
     grown = cv2.dilate(old.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     old = grown & inside
     legs = cloth_type is not ClothType.UPPER
-    under_body = body.shape((h, w), legs=legs, forearms=body.forearm_widths(skin)) > 0
+    under_body = body.shape((h, w), legs=legs, forearms=forearms) > 0
     out_lab = lab.copy()
 
     to_skin = old & under_body
@@ -161,4 +164,4 @@ def clear(
     rgb = cv2.cvtColor(out_lab[old].reshape(-1, 1, 3), cv2.COLOR_Lab2RGB).reshape(-1, 3)
     image = person.copy()
     image[old] = np.clip(np.rint(rgb * 255.0), 0, 255).astype(np.uint8)
-    return Cleared(image, old, skin)
+    return Cleared(image, old, skin, forearms)

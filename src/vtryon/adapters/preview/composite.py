@@ -14,21 +14,31 @@ L_SHOULDER, R_SHOULDER, L_ELBOW, R_ELBOW, L_WRIST, R_WRIST = 11, 12, 13, 14, 15,
 L_INDEX, R_INDEX = 19, 20
 
 
-def arm_layer(points: npt.NDArray[np.float32], person: Float, *, start: float = 0.35) -> Float:
+def arm_layer(
+    points: npt.NDArray[np.float32],
+    person: Float,
+    *,
+    start: float = 0.35,
+    forearms: tuple[float | None, float | None] = (None, None),
+) -> Float:
     """Where the person's arms are (0-1): limb capsules cut to the person's silhouette.
 
     The upper arm starts ``start`` of the way down (a third: a sleeveless garment keeps its shoulders;
-    under a sleeve, where the sleeve ends, since the sleeve itself goes over the arm).
+    under a sleeve, where the sleeve ends, since the sleeve itself goes over the arm). ``forearms``
+    are measured forearm widths per pose side (left, right); a capsule wider than the arm would cut
+    the garment beside it.
     """
     h, w = person.shape
     span = max(float(np.hypot(*(points[L_SHOULDER] - points[R_SHOULDER]))), 8.0)
     canvas = np.zeros((h, w), np.uint8)
-    for sh, el, wr, tip in ((L_SHOULDER, L_ELBOW, L_WRIST, L_INDEX), (R_SHOULDER, R_ELBOW, R_WRIST, R_INDEX)):
+    limbs = ((L_SHOULDER, L_ELBOW, L_WRIST, L_INDEX), (R_SHOULDER, R_ELBOW, R_WRIST, R_INDEX))
+    for (sh, el, wr, tip), measured in zip(limbs, forearms, strict=True):
+        fore = min(1.15 * measured / span, 0.24) if measured else 0.24
         upper = points[sh] + (points[el] - points[sh]) * min(start, 1.0)
         lower = points[el] + (points[wr] - points[el]) * min(max(start - 1.0, 0.0), 1.0)
         for a, b, thick in (
-            (upper, points[el], 0.3 if start < 1.0 else 0.0),
-            (lower, points[wr], 0.24),
+            (upper, points[el], 1.25 * fore if start < 1.0 else 0.0),
+            (lower, points[wr], fore),
             (points[wr], points[tip], 0.2),
         ):
             if thick == 0.0:

@@ -261,12 +261,24 @@ class PreviewEngine:
         advance()
         # 6. Composite: the torso under the arms, the sleeves over them, the person's light on both.
         check_stop()
-        arms = arm_layer(pose.points - np.array([left, top], np.float32), pose.person[crop], start=arms_from)
+        # Widths come per image side; the arm layer wants them per pose side.
+        image_left_is_pose_left = (
+            pose.points[11][0] + pose.points[23][0] <= pose.points[12][0] + pose.points[24][0]
+        )
+        widths = cleared.forearms if image_left_is_pose_left else cleared.forearms[::-1]
+        arms = arm_layer(
+            pose.points - np.array([left, top], np.float32),
+            pose.person[crop],
+            start=arms_from,
+            forearms=(widths[0], widths[1]),
+        )
         # Hair over the shoulders is in front of the garment too.
         inside = ((mask[crop] > 127) & ~hair).astype(np.float32)
         visible = np.maximum(_main_piece(under * (1.0 - arms) * inside), over) * inside
         result = person.copy()
-        result[crop] = blend(cleared.image, garment, visible, mask[crop], side=side, light=person[crop])
+        # The light is read off the person with the old garment taken off: its folds stay, its edges
+        # (a crop top's hem over bare skin) are no longer there to print a band onto the new fabric.
+        result[crop] = blend(cleared.image, garment, visible, mask[crop], side=side, light=cleared.image)
         advance()
         full_garment = np.zeros_like(person)
         full_garment[crop] = garment
