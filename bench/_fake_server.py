@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.support.server import free_port
 from tests.support.stack import make_stack
 
-from vtryon.app.cli.serve import websocket_options
+from vtryon.adapters.http.uvicorn_options import server_options
 
 
 @contextmanager
@@ -58,7 +58,7 @@ def main() -> None:
         host="127.0.0.1",
         port=port,
         log_level="warning",
-        **websocket_options(16 * 1024 * 1024),
+        **server_options(max_message_bytes=16 * 1024 * 1024),  # the limits `vtryon serve` runs with
     )
 
 
