@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+from PIL import Image
 
 from tests.integration.preview.garments import product_photo, tee_outline, vest_outline
 from vtryon.adapters.preview.cutout import cut_out
@@ -58,3 +61,26 @@ def test_sleeveless_top_has_no_sleeves() -> None:
     photo, _ = product_photo(vest_outline(), colour=(200, 40, 60))
 
     assert find_points(cut_out(photo)).sleeves is None
+
+
+STATIC = Path(__file__).resolve().parents[3] / "src" / "vtryon" / "adapters" / "http" / "static" / "garments"
+
+
+def test_a_drop_shadow_is_background() -> None:
+    dress = np.asarray(Image.open(STATIC / "summer-dress.jpg").convert("RGB"))
+
+    alpha = cut_out(dress)
+
+    # Row 500: the orange skirt ends at x = 436; a grey shadow fades out over the next ~30 pixels.
+    assert alpha[500, 400] == 255
+    assert not alpha[500, 440:470].any()
+
+
+def test_light_stripes_at_the_edge_are_not_taken_for_shadow() -> None:
+    top = np.asarray(Image.open(STATIC / "striped-top.jpg").convert("RGB"))
+
+    solid = cut_out(top) > 127
+
+    # Below the sleeves the body is one straight-sided run; cream stripes must not be bitten off it.
+    widths = [int(np.flatnonzero(solid[y]).size) for y in range(560, 650, 5)]
+    assert max(widths) - min(widths) < 0.1 * np.median(widths)

@@ -58,6 +58,7 @@ def blend(
     *,
     side: int | None = None,
     light: npt.NDArray[np.uint8] | None = None,
+    trust: Float | None = None,
 ) -> npt.NDArray[np.uint8]:
     """Garment over person where ``alpha`` and the mask allow, lit like the person.
 
@@ -65,7 +66,10 @@ def blend(
     garment's colour, its albedo, divides out), times a damped share of the broad lighting. ``side`` is
     the long side of the whole photo when ``person`` is a crop of it (blur radii follow the photo);
     ``light`` the photo the shading is read from when ``person`` is not it (the person with the old
-    garment taken off is painted on, but the light is the original photo's).
+    garment taken off is painted on, but the light is the original photo's); ``trust`` (0-1) where
+    that light is worth carrying over in full: on skin and on the old garment its changes are folds
+    and shadows, but on another garment (jeans under a long shirt) or the background they are mostly
+    that thing's own pattern, so only a trace of them is kept.
     """
     inside = (mask > 127).astype(np.float32)
     a = np.clip(alpha, 0.0, 1.0) * inside
@@ -82,7 +86,10 @@ def blend(
     broad = cv2.resize(small, (person.shape[1], person.shape[0]), interpolation=cv2.INTER_LINEAR) + 1.0
     reference = float(np.median(broad[covered]))
     # Folds and shadows, softened so the old garment's print shows less through the new one.
-    shade = np.clip(fine / broad, 0.6, 1.25) ** 0.6 * np.clip(broad / reference, 0.7, 1.2) ** 0.3
+    t = np.ones_like(luma) if trust is None else np.clip(trust, 0.0, 1.0)
+    shade = np.clip(fine / broad, 0.6, 1.25) ** (0.2 + 0.4 * t) * np.clip(broad / reference, 0.7, 1.2) ** (
+        0.1 + 0.2 * t
+    )
     lit = np.clip(garment.astype(np.float32) * shade[..., None], 0, 255)
     out = person.astype(np.float32) * (1.0 - a[..., None]) + lit * a[..., None]
     result = np.rint(out).astype(np.uint8)

@@ -278,7 +278,13 @@ class PreviewEngine:
         result = person.copy()
         # The light is read off the person with the old garment taken off: its folds stay, its edges
         # (a crop top's hem over bare skin) are no longer there to print a band onto the new fabric.
-        result[crop] = blend(cleared.image, garment, visible, mask[crop], side=side, light=cleared.image)
+        trust = np.asarray(
+            cv2.GaussianBlur((cleared.old | cleared.skin).astype(np.float32), (0, 0), max(side / 200, 1.0)),
+            np.float32,
+        )
+        result[crop] = blend(
+            cleared.image, garment, visible, mask[crop], side=side, light=cleared.image, trust=trust
+        )
         advance()
         full_garment = np.zeros_like(person)
         full_garment[crop] = garment

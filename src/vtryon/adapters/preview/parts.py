@@ -70,7 +70,7 @@ def _row_half(solid: npt.NDArray[np.bool_], centre: float, top: int, hem: int, f
     return np.interp(np.arange(rows.shape[0]), known, halves[known])
 
 
-def _sleeve(solid: npt.NDArray[np.bool_], torso: Torso, tip: tuple[float, float], side: int) -> Sleeve | None:
+def _sleeve(solid: npt.NDArray[np.bool_], torso: Torso, side: int) -> Sleeve | None:
     """The sleeve on image side ``side`` (-1 left, +1 right)."""
     edge_x = torso.centre_x + side * torso.half
     column = solid[:, int(np.clip(round(edge_x), 0, solid.shape[1] - 1))]
@@ -80,11 +80,15 @@ def _sleeve(solid: npt.NDArray[np.bool_], torso: Torso, tip: tuple[float, float]
     root_bottom = np.array([edge_x, torso.armpit_y])
     root_mid = (root_top + root_bottom) / 2
     ys, xs = np.nonzero(solid)
-    outside = (xs - edge_x) * side > 0
+    # Beyond the band by a margin: a hem that flares a little past the band is not a sleeve.
+    outside = (xs - edge_x) * side > 0.08 * torso.half
     if outside.sum() < 20:
         return None
     pts = np.stack([xs[outside], ys[outside]], axis=1).astype(np.float64)
-    axis = np.asarray(tip, np.float64) - root_mid
+    # The sleeve's far end: its pixel farthest from the root (the key points' tip is a cuff corner).
+    far = pts[int(np.argmax(((pts - root_mid) ** 2).sum(axis=1)))]
+    middle_of_tip = pts[((pts - far) ** 2).sum(axis=1) < (0.4 * torso.half) ** 2].mean(axis=0)
+    axis = middle_of_tip - root_mid
     length = float(np.hypot(*axis))
     if length < 4:
         return None
@@ -143,8 +147,8 @@ def find_parts(
     )
     sleeves: list[Sleeve] = []
     if points.sleeves is not None:
-        for side, tip in ((-1, points.sleeves[0]), (1, points.sleeves[1])):
-            sleeve = _sleeve(solid, torso, tip, side)
+        for side in (-1, 1):
+            sleeve = _sleeve(solid, torso, side)
             if sleeve is None:
                 return torso, []
             sleeves.append(sleeve)
