@@ -6,10 +6,13 @@ a stable machine-readable ``code`` so clients can branch on it without parsing m
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 __all__ = (
     "Busy",
     "Cancelled",
     "Conflict",
+    "ErrorCode",
     "Expired",
     "Forbidden",
     "InvalidInput",
@@ -24,6 +27,110 @@ __all__ = (
     "UnsupportedMedia",
     "VtryonError",
 )
+
+
+class ErrorCode(StrEnum):
+    """Every ``code`` vtryon puts in an error, all in one place: the public contract clients branch on.
+
+    ``docs/http-api.md`` lists each one with its status (tests/unit/domain/test_error_codes.py keeps the
+    two in step). Members are strings, so ``error.code == "not_found"`` holds and JSON carries the value.
+    """
+
+    # -- The hierarchy's defaults
+    ERROR = "error"
+    INVALID_INPUT = "invalid_input"
+    UNSUPPORTED_MEDIA = "unsupported_media"
+    TOO_LARGE = "too_large"
+    UNAUTHENTICATED = "unauthenticated"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    EXPIRED = "expired"
+    RATE_LIMITED = "rate_limited"
+    BUSY = "busy"
+    NOT_READY = "not_ready"
+    OUT_OF_MEMORY = "out_of_memory"
+    TIMEOUT = "timeout"
+    CANCELLED = "cancelled"
+    PROTOCOL_ERROR = "protocol_error"
+
+    # -- HTTP and WebSocket driver
+    BAD_REQUEST = "bad_request"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    HTTP_ERROR = "http_error"
+    INTERNAL_ERROR = "internal_error"
+    TOO_MANY_PARTS = "too_many_parts"
+    TOO_DEEP = "too_deep"
+    HOST_NOT_ALLOWED = "host_not_allowed"
+    INSUFFICIENT_STORAGE = "insufficient_storage"
+    MISSING_API_KEY = "missing_api_key"
+    BAD_API_KEY = "bad_api_key"
+    BAD_TICKET = "bad_ticket"
+    ORIGIN_NOT_ALLOWED = "origin_not_allowed"
+
+    # -- Bad input
+    INVALID_PARAMETER = "invalid_parameter"
+    INVALID_BODY = "invalid_body"
+    INVALID_MODE = "invalid_mode"
+    INVALID_METADATA = "invalid_metadata"
+    METADATA_TOO_LARGE = "metadata_too_large"
+    INVALID_CONFIDENCE = "invalid_confidence"
+    MISSING_POST_ID = "missing_post_id"
+    MISSING_REFERENCE_IMAGE = "missing_reference_image"
+    UNKNOWN_POST_ID = "unknown_post_id"
+    DESIGN_NOT_FOUND = "design_not_found"
+    BAD_DESIGN = "bad_design"
+    UNSUPPORTED_CONTENT_TYPE = "unsupported_content_type"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    CORRUPT_IMAGE = "corrupt_image"
+    IMAGE_TOO_LARGE = "image_too_large"
+    IMAGE_TOO_SMALL = "image_too_small"
+    INVALID_IMAGE = "invalid_image"
+    INVALID_IMAGE_ARRAY = "invalid_image_array"
+    UNSUPPORTED_FORMAT = "unsupported_format"
+    INVALID_QUALITY = "invalid_quality"
+    MASK_SIZE_MISMATCH = "mask_size_mismatch"
+    INVALID_MASK = "invalid_mask"
+    EMPTY_MASK = "empty_mask"
+    INVALID_CLOTH_TYPE = "invalid_cloth_type"
+    NO_PERSON = "no_person"
+    NO_BODY_REGION = "no_body_region"
+    NO_GARMENT = "no_garment"
+    INVALID_ID = "invalid_id"
+    INVALID_LIMIT = "invalid_limit"
+    RESULT_EXISTS = "result_exists"
+    SESSION_EXISTS = "session_exists"
+    TOO_MANY_UPLOAD_SESSIONS = "too_many_upload_sessions"
+
+    # -- Not available now: try again
+    DECODE_BUSY = "decode_busy"
+    STORE_UNAVAILABLE = "store_unavailable"
+    QUEUE_UNAVAILABLE = "queue_unavailable"
+    QUEUE_FULL = "queue_full"
+    ENGINE_LOADING = "engine_loading"
+    ENGINE_MISSING = "engine_missing"
+    ENGINE_FAILED = "engine_failed"
+    ENGINE_NOT_READY = "engine_not_ready"
+    STREAM_CLOSED = "stream_closed"
+    WEIGHTS_MISSING = "weights_missing"
+    WEIGHTS_INVALID = "weights_invalid"
+    ATTENTION_WEIGHTS_MISMATCH = "attention_weights_mismatch"
+    INPUT_EXPIRED = "input_expired"
+
+    # -- Live socket (frame protocol v1 and connection limits)
+    SHORT_MESSAGE = "short_message"
+    BAD_HEADER = "bad_header"
+    BAD_PADDING = "bad_padding"
+    UNKNOWN_TYPE = "unknown_type"
+    SIZE_MISMATCH = "size_mismatch"
+    HEADER_TOO_LONG = "header_too_long"
+    BAD_MESSAGE = "bad_message"
+    OUT_OF_ORDER = "out_of_order"
+    UNEXPECTED_TYPE = "unexpected_type"
+    IDLE = "idle"
+    TOO_MANY_SESSION_CONNECTIONS = "too_many_session_connections"
+    TOO_MANY_PRINCIPAL_CONNECTIONS = "too_many_principal_connections"
+    TOO_MANY_CONNECTIONS = "too_many_connections"
 
 
 class VtryonError(Exception):
