@@ -152,4 +152,5 @@ class DesignController(Controller):
 
     @get("/", operation_id="listDesigns", summary="Catalogue designs (their ids are explore-mode post_ids)")
     async def list_designs(self, services: ServicesDep) -> DesignList:
-        return DesignList(success=True, designs=[DesignView.of(d) for d in services.sessions.designs()])
+        designs = await run_blocking(services.sessions.designs)  # a designs directory is read from disk
+        return DesignList(success=True, designs=[DesignView.of(d) for d in designs])
