@@ -3,7 +3,8 @@
 The person is tests/data/astronaut.png (public domain); the garments are drawn product shots
 (tests/integration/preview/garments.py), so the pictures can be committed. Deterministic.
 
-    python scripts/make_docs_images.py
+    python scripts/make_docs_images.py          # garments
+    python scripts/make_docs_images.py nails    # docs/images/nails-method.png (drawn hand, palm photo)
 """
 
 from __future__ import annotations
@@ -74,5 +75,99 @@ def main() -> None:
         print(path.relative_to(ROOT))
 
 
+def nails_method() -> None:
+    """docs/nails.md's method picture, from a drawn hand and the committed open-palm photo only."""
+    import math
+
+    import cv2
+    from tests.support.synthetic_hands import HandCase, draw_hand
+
+    from vtryon.adapters.mediapipe import nail_shape
+    from vtryon.adapters.mediapipe.nail_geometry import finger_facing, nails_from_landmarks
+    from vtryon.adapters.mediapipe.nail_paint import paint_nails, prepare_design
+    from vtryon.adapters.mediapipe.nail_refine import refine_nail
+    from vtryon.adapters.mediapipe.still_hands import StillHandFinder
+    from vtryon.domain.nails import NailDesign
+
+    hand = draw_hand(HandCase(length=420.0, center=(320.0, 300.0), nail_rgb=(242, 184, 178))).image
+    palm = np.asarray(Image.open(ROOT / "tests" / "data" / "hands" / "open_palm_1.jpg").convert("RGB"))
+    with StillHandFinder(mirrored=False) as finder:
+        (found,) = finder.detect(hand)
+        (palm_hand,) = finder.detect(palm)
+    nails = [refine_nail(hand, n) for n in nails_from_landmarks(found.points, found.image_side, found.score)]
+    boxes = hand.copy()
+    for i, j in (
+        (0, 1),
+        (1, 2),
+        (2, 3),
+        (3, 4),
+        (0, 5),
+        (5, 6),
+        (6, 7),
+        (7, 8),
+        (5, 9),
+        (9, 10),
+        (10, 11),
+        (11, 12),
+        (9, 13),
+        (13, 14),
+        (14, 15),
+        (15, 16),
+        (13, 17),
+        (0, 17),
+        (17, 18),
+        (18, 19),
+        (19, 20),
+    ):
+        a, b = found.points[i, :2], found.points[j, :2]
+        cv2.line(boxes, (int(a[0]), int(a[1])), (int(b[0]), int(b[1])), (40, 160, 40), 2, cv2.LINE_AA)
+    for nail in nails:
+        corners = cv2.boxPoints(((nail.cx, nail.cy), (nail.length, nail.width), math.degrees(nail.angle)))
+        cv2.polylines(boxes, [np.round(corners).astype(np.int32)], True, (230, 30, 30), 2, cv2.LINE_AA)
+    # One fingertip (the middle finger) in the nail's own frame: seeds, then the outline found.
+    nail = nails[2]
+    rows, cols = nail_shape.GRID
+    patch = cv2.warpAffine(
+        hand, nail_shape.patch_to_image(nail), (cols, rows), flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR
+    )
+    seeds = patch.copy()
+    seeds[nail_shape._CORE] = (40, 60, 230)
+    seeds[nail_shape._SKIN] = (230, 40, 40)
+    for seed in nail_shape._OUTSIDE_SEEDS:
+        seeds[seed] = seeds[seed] // 2 + 60
+    estimate = nail_shape.estimate_shape(hand, nail)
+    outline = patch.copy()
+    if estimate.shape is not None:
+        edge = cv2.morphologyEx(
+            (estimate.shape > 0.5).astype(np.uint8), cv2.MORPH_GRADIENT, np.ones((2, 2), np.uint8)
+        )
+        outline[edge > 0] = (40, 60, 230)
+    zoom = [
+        cv2.resize(p, (cols * 8, rows * 8), interpolation=cv2.INTER_NEAREST) for p in (patch, seeds, outline)
+    ]
+    shaped = [nail_shape.with_shape(hand, n) for n in nails]
+    painted = paint_nails(hand, shaped, prepare_design(NailDesign(color="#0000FF")))
+    facing = ", ".join(f"{f:+.2f}" for f in finger_facing(palm_hand.points, palm_hand.image_side))
+    crop = painted[60:420, 120:520]
+    strip = _strip(
+        [boxes[60:420, 120:520], *zoom, crop, palm],
+        [
+            "1 landmarks -> nail boxes",
+            "2 fingertip in nail frame",
+            "3 seeds: plate / skin / around",
+            f"4 outline (sep {estimate.separation:.1f})",
+            "5 painted",
+            f"palm: fingers face away ({facing})",
+        ],
+        height=320,
+    )
+    OUT.mkdir(parents=True, exist_ok=True)
+    strip.save(OUT / "nails-method.png", optimize=True)
+    print((OUT / "nails-method.png").relative_to(ROOT))
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["nails"]:
+        nails_method()
+    else:
+        main()

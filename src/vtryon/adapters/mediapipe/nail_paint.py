@@ -86,6 +86,27 @@ def _coverage(a: _F32, b: _F32, half_len: float, half_wid: float) -> _F32:
     return np.clip(0.5 - dist / soft, 0.0, 1.0).astype(np.float32)
 
 
+def _bounds(nail: Nail) -> tuple[float, float, float, float]:
+    """The image box (x0, y0, x1, y1) around what may be painted: the rounded box, or the outline's
+    non-empty part (a crop no bigger than needed: painting cost grows with its area)."""
+    lo_a, hi_a, lo_b, hi_b = -nail.length / 2.0, nail.length / 2.0, -nail.width / 2.0, nail.width / 2.0
+    if nail.shape is not None:
+        rows, cols = GRID
+        on_rows = np.flatnonzero(nail.shape.max(axis=1) > 0.0)
+        on_cols = np.flatnonzero(nail.shape.max(axis=0) > 0.0)
+        if on_rows.size == 0 or on_cols.size == 0:
+            return nail.cx, nail.cy, nail.cx, nail.cy
+        step_a, step_b = 2 * REACH * nail.length / rows, 2 * REACH * nail.width / cols
+        hi_a = REACH * nail.length - on_rows[0] * step_a  # rows run from the free edge to the cuticle
+        lo_a = REACH * nail.length - (on_rows[-1] + 1) * step_a
+        lo_b = -REACH * nail.width + on_cols[0] * step_b
+        hi_b = -REACH * nail.width + (on_cols[-1] + 1) * step_b
+    c, s = math.cos(nail.angle), math.sin(nail.angle)
+    xs = [nail.cx + a * c - b * s for a in (lo_a, hi_a) for b in (lo_b, hi_b)]
+    ys = [nail.cy + a * s + b * c for a in (lo_a, hi_a) for b in (lo_b, hi_b)]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
 def _shape_coverage(shape: _F32, a: _F32, b: _F32, length: float, width: float) -> _F32:
     """Coverage from an outline grid (``nail_shape``: rows from free edge to cuticle, +-REACH)."""
     rows, cols = GRID
@@ -153,10 +174,9 @@ def paint_nails(
     height, width = frame.shape[:2]
     for nail in nails:
         half_len, half_wid = nail.length / 2.0, nail.width / 2.0
-        span = 2.0 * REACH if nail.shape is not None else 1.0
-        reach = span * math.hypot(half_len, half_wid) + 2.0
-        x0, x1 = max(0, math.floor(nail.cx - reach)), min(width, math.ceil(nail.cx + reach))
-        y0, y1 = max(0, math.floor(nail.cy - reach)), min(height, math.ceil(nail.cy + reach))
+        bx0, by0, bx1, by1 = _bounds(nail)
+        x0, x1 = max(0, math.floor(bx0) - 2), min(width, math.ceil(bx1) + 2)
+        y0, y1 = max(0, math.floor(by0) - 2), min(height, math.ceil(by1) + 2)
         if x1 - x0 < 2 or y1 - y0 < 2 or half_wid < 1.0:
             continue
         a, b = _nail_frame(nail, x0, y0, x1 - x0, y1 - y0)

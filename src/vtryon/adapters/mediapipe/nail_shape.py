@@ -176,7 +176,7 @@ class ShapeCache:
     per frame at most, so the per-frame cost stays about one estimate (~0.3 ms) whatever the hand count.
     """
 
-    def __init__(self, *, every: int = 8, max_turn_rad: float = 0.35, max_resize: float = 0.25) -> None:
+    def __init__(self, *, every: int = 15, max_turn_rad: float = 0.35, max_resize: float = 0.25) -> None:
         self.every = every
         self.max_turn = max_turn_rad
         self.max_resize = max_resize

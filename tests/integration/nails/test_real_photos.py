@@ -1,0 +1,52 @@
+"""Real hand photos with true nail masks (../shared/data/nails-real, evaluation only, never committed).
+
+Skips when the folder is absent. Guards the figures of docs/nails.md ("Real photos") against regressions;
+bench/bench_nails_real.py prints them in full.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from vtryon.adapters.mediapipe.nail_renderer import MediaPipeNailRenderer
+from vtryon.domain.nails import NailDesign
+
+DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "nails-real"
+
+pytestmark = pytest.mark.skipif(
+    not (DATA / "manifest.csv").is_file(), reason=f"no real nail photos at {DATA}"
+)
+
+
+def _rgb(path: Path) -> np.ndarray:
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB"), dtype=np.uint8)
+
+
+def test_real_photos_are_painted_where_their_nails_are_and_rarely_elsewhere() -> None:
+    with (DATA / "manifest.csv").open() as f:
+        entries = list(csv.DictReader(f))
+    renderer = MediaPipeNailRenderer(mode="image", mirrored=False)
+    renderer.set_design(NailDesign(color="#0000ff"))
+    ious: list[float] = []
+    hit = painted_total = 0
+    blank_hands = 0
+    try:
+        for entry in entries:
+            frame = _rgb(DATA / f"{entry['name']}.jpg")
+            truth = _rgb(DATA / f"{entry['name']}_mask.png")[..., 0] > 127
+            painted = np.any(renderer.render(frame, 0).image != frame, axis=2)
+            ious.append(float((painted & truth).sum()) / float((painted | truth).sum()))
+            hit += int((painted & truth).sum())
+            painted_total += int(painted.sum())
+            blank_hands += entry["view"] == "hand" and not painted.any()
+    finally:
+        renderer.close()
+    assert blank_hands <= 2
+    assert hit / painted_total >= 0.55
+    assert np.mean(ious) >= 0.25
