@@ -3,6 +3,7 @@ an animation is decoded to its first frame only."""
 
 from __future__ import annotations
 
+import gc
 import io
 import subprocess
 import sys
@@ -76,6 +77,25 @@ def test_a_decoded_image_holds_its_bytes_until_it_is_collected() -> None:
     del image
     assert budget.in_use > 0  # a view keeps the pixels, and so the reservation, alive
     del view
+    assert budget.in_use == 0
+
+
+def test_an_image_collected_while_its_budget_is_locked_in_the_same_thread_does_not_deadlock() -> None:
+    """The cyclic garbage collector may run inside ``reserve`` and free an image there."""
+    budget = DecodeBudget(64 * MB)
+    codec = PillowImageCodec(budget=budget)
+
+    def collect_inside_the_lock() -> None:
+        cycle: list[object] = [codec.decode(encode_with_pillow(gradient(64, 48), "PNG"))]
+        cycle.append(cycle)
+        with budget._room:  # where reserve() would be when an allocation triggers a collection
+            del cycle
+            gc.collect()
+
+    worker = threading.Thread(target=collect_inside_the_lock, daemon=True)
+    worker.start()
+    worker.join(5)
+    assert not worker.is_alive(), "the finalizer deadlocked on the budget's lock"
     assert budget.in_use == 0
 
 

@@ -44,7 +44,9 @@ class DecodeBudget:
         self._capacity = capacity
         self._free = capacity
         self._wait = wait
-        self._room = threading.Condition(threading.Lock())
+        # Re-entrant: a garbage collection can run anywhere a reservation allocates, and the finalizer of
+        # a collected array gives its bytes back, possibly in this very thread while it holds the lock.
+        self._room = threading.Condition(threading.RLock())
 
     @property
     def capacity(self) -> int:
@@ -97,7 +99,7 @@ class Reservation:
     def __init__(self, budget: DecodeBudget, nbytes: int) -> None:
         self._budget = budget
         self._nbytes = nbytes
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant for the same reason as the budget's
         self._settled = False
 
     @property
