@@ -18,15 +18,14 @@ def _without_shadow(
 ) -> Alpha:
     """``garment`` less the soft drop shadow product shots put under a garment: a grey band, barely
     darker than the background, hugging the outline. It is peeled off from the outside only (a light
-    grey stripe deep inside a garment is fabric), then narrow notches the peel bit into light stripes
-    at the edge are closed again."""
+    grey stripe deep inside a garment is fabric), and light stripes at the edge are given back."""
     h, w = garment.shape
     bg = cv2.cvtColor(np.full((1, 1, 3), np.clip(background, 0, 255), np.uint8), cv2.COLOR_RGB2Lab)
     lab = cv2.cvtColor(cloth, cv2.COLOR_RGB2Lab).astype(np.int16)
     # 8-bit Lab: L in 0-255, a and b centred on 128.
-    light = lab[..., 0] > int(bg[0, 0, 0]) - 34
+    light = lab[..., 0] > int(bg[0, 0, 0]) - 33
     neutral = (np.abs(lab[..., 1] - 128) < 6) & (np.abs(lab[..., 2] - 128) < 6)
-    depth = max(3.0, 0.025 * min(h, w))
+    depth = max(3.0, 0.05 * min(h, w))
     near_outside = cv2.distanceTransform(garment, cv2.DIST_L2, 3) < depth
     shadowish = (garment > 0) & light & neutral & near_outside
     passable = ((garment == 0) | shadowish).astype(np.uint8)
@@ -37,10 +36,15 @@ def _without_shadow(
     peeled = np.isin(labels, outside[outside > 0]) & shadowish
     if not peeled.any() or peeled.sum() > 0.5 * (garment > 0).sum():
         return garment
-    out = np.where(peeled, 0, garment).astype(np.uint8)
-    k = max(3, round(depth) | 1)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
-    return np.asarray(cv2.morphologyEx(out, cv2.MORPH_CLOSE, kernel), np.uint8)
+    # A light stripe that reaches the edge looks like shadow too, but it lies between fabric above and
+    # below it (or beside it): close the rest of the garment along rows and columns, and give back
+    # what that closing covers. A shadow lies beside fabric on one side only.
+    rest = np.where((garment > 0) & ~peeled, 255, 0).astype(np.uint8)
+    k = max(3, round(0.6 * depth) | 1)
+    along_rows = cv2.morphologyEx(rest, cv2.MORPH_CLOSE, np.ones((1, k), np.uint8))
+    along_cols = cv2.morphologyEx(rest, cv2.MORPH_CLOSE, np.ones((k, 1), np.uint8))
+    back = peeled & ((along_rows > 0) | (along_cols > 0))
+    return np.where(peeled & ~back, 0, garment).astype(np.uint8)
 
 
 def cut_out(cloth: npt.NDArray[np.uint8]) -> Alpha:

@@ -136,8 +136,10 @@ def _lay_upper(
             sx, sy, on = grid_maps(source, target, box)
             a = _remap(band, sx, sy, cv2.BORDER_CONSTANT).astype(np.float32) / 255.0 * on
             colours = _remap(cloth, sx, sy, cv2.BORDER_REPLICATE)
-            take = a > over
-            garment[take] = colours[take]
+            # The sleeve's colours over the torso's, by the sleeve's own alpha: where the sleeve is
+            # barely there, the torso's colours stay (the sleeve's grid also spans background).
+            mix = a[..., None]
+            garment = np.rint(garment * (1.0 - mix) + colours * mix).astype(np.uint8)
             over = np.maximum(over, a)
     # Arms go in front of the torso from where the sleeves end (a third down the upper arm without).
     return garment, under, over, (0.9 * min(ends) if ends else 0.35)

@@ -24,6 +24,8 @@ Grid = npt.NDArray[np.float64]
 TORSO_ROWS, TORSO_COLS, SLEEVE_ROWS = 16, 6, 10
 #: The garment's body is this much wider than the shoulder joints' span (the shoulders' outline).
 EASE = 1.12
+#: An arm, shoulder to wrist, is about this many shoulder spans long.
+ARM_SPANS = 1.5
 #: A sleeve's cuff is padded by this share so its edge is inside the grid, not cut by it.
 PAD = 0.15
 
@@ -82,7 +84,8 @@ def sleeve_grids(
     The sleeve turns about the top of its root (which stays on the torso's shoulder corner) until its
     axis lies along the upper arm, then each row slides along the arm (bending at the elbow) and turns
     with it: a rigid move per row, so the sleeve keeps its width and shape, only widened where it
-    would be narrower than the arm under it. A sleeve longer than the arm is shortened to it.
+    would be narrower than the arm under it. Its length is its share of a typical arm, laid along this
+    arm as seen, and never past the wrist.
     """
     shoulder, elbow, wrist = body.arms[side]
     root_mid_src = (sleeve.root_top + sleeve.root_bottom) / 2
@@ -99,7 +102,10 @@ def sleeve_grids(
     start = float(np.dot(root_mid - shoulder, arm_dir))
     path = [shoulder, elbow, wrist]
     reach = upper + float(np.hypot(*(wrist - elbow))) - start
-    shrink = min(1.0, 0.97 * reach / max(k * sleeve.length * (1 + PAD / 3), 1.0))
+    # The sleeve covers the same share of the arm as on a body of these proportions (an arm is about
+    # 1.5 shoulder spans long), measured along the arm as seen: a foreshortened arm shortens it too.
+    laid = max(k * sleeve.length * (1 + PAD / 3), 1.0)
+    shrink = min(laid / (ARM_SPANS * body.span), 0.97) * reach / laid
     source_rows, target_rows = [], []
     for t in np.linspace(0.0, 1.0, SLEEVE_ROWS + 1):
         pad = 1 + PAD * t
