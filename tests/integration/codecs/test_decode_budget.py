@@ -51,6 +51,17 @@ def test_an_animated_webp_decodes_to_its_first_frame(options: dict[str, object])
     assert np.array_equal(decoded, _pillow_first_frame(data))
 
 
+def test_an_animated_png_decodes_to_its_first_frame() -> None:
+    red = Image.new("RGB", (64, 48), (200, 30, 30))
+    green = Image.new("RGB", (64, 48), (30, 200, 30))
+    buffer = io.BytesIO()
+    red.save(buffer, "PNG", save_all=True, append_images=[green], duration=100)
+    with Image.open(io.BytesIO(buffer.getvalue())) as check:
+        assert getattr(check, "n_frames", 1) == 2  # really an APNG
+    decoded = PillowImageCodec().decode(buffer.getvalue())
+    assert {tuple(pixel) for pixel in decoded.reshape(-1, 3)} == {(200, 30, 30)}
+
+
 def test_a_first_frame_smaller_than_the_canvas_sits_at_its_offset_on_white() -> None:
     first = Image.new("RGBA", (64, 48), (0, 0, 0, 0))
     first.paste((10, 100, 200, 128), (10, 10, 30, 30))
