@@ -12,7 +12,7 @@ from vtryon.adapters.mediapipe.hands import ModelSize, RunMode
 from vtryon.adapters.mediapipe.nail_geometry import Nail, finger_facing, nails_from_landmarks
 from vtryon.adapters.mediapipe.nail_paint import PreparedDesign, paint_nails, prepare_design
 from vtryon.adapters.mediapipe.nail_refine import plate_contrast, refine_nail
-from vtryon.adapters.mediapipe.nail_shape import ShapeCache, estimate_shape, with_shape
+from vtryon.adapters.mediapipe.nail_shape import ShapeCache, estimate_shape
 from vtryon.adapters.mediapipe.smoothing import NailSmoother
 from vtryon.adapters.mediapipe.still_hands import StillHandFinder
 from vtryon.adapters.mediapipe.tracking import HandSource, hand_tracker
@@ -33,6 +33,7 @@ _OTHER_SIDE = {"Left": "Right", "Right": "Left"}
 _PLATE_CONTRAST = 24.0
 _PLATE_SEPARATION = 2.5
 _PLATES_NEEDED = 3
+_MIN_BOX_SEPARATION = 0.6  # plate/skin separation under which a nail without an outline is not painted
 _AWAY = -0.25  # a finger's facing below this: it clearly turns its nail away
 
 
@@ -58,6 +59,19 @@ def _nails_of(frame: Image, points: np.ndarray, image_side: str, score: float) -
     if plates < _PLATES_NEEDED:
         return []
     return [replace(nail, confidence=round(0.8 * nail.confidence, 4)) for nail in other]
+
+
+def _outlined(frame: Image, nails: list[Nail]) -> list[Nail]:
+    """Stills: each nail with its outline; without one, its box, unless the box's centre looks just like
+    the skin below its cuticle (then it is most likely on skin: precision first)."""
+    out = []
+    for nail in nails:
+        estimate = estimate_shape(frame, nail)
+        if estimate.shape is not None:
+            out.append(replace(nail, shape=estimate.shape))
+        elif estimate.separation >= _MIN_BOX_SEPARATION:
+            out.append(nail)
+    return out
 
 
 class MediaPipeNailRenderer:
@@ -117,7 +131,7 @@ class MediaPipeNailRenderer:
                 if self._shapes is not None:
                     nails = self._shapes.apply(frame, slot, nails)
                 else:
-                    nails = [with_shape(frame, nail) for nail in nails]
+                    nails = _outlined(frame, nails)
             painted.extend(nails)
             scores.extend(n.confidence for n in nails)
         if self._smoother is not None:

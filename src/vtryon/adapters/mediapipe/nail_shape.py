@@ -2,13 +2,15 @@
 
 Landmarks say where a fingertip is, not what shape its nail has (long, almond, square, short). So each
 fingertip is resampled into the nail's own frame (a small fixed-size patch: rows along the finger from
-the free edge to the cuticle, columns across it), whatever its size in the image. There, a two-class
-colour model in CIELAB is seeded by the geometry: the plate from the box's centre, the skin from a ring
-around the box on the finger's side of the free edge. Each pixel's log-likelihood ratio, smoothed, gives
-the plate; only the part connected to the centre and inside a bounded prior region (a rounded box a
-little larger than the geometry's) is kept, so the outline can follow the plate but never leave the
-fingertip. When plate and skin do not separate clearly, or the region found has an implausible size,
-the result is None: the caller keeps the geometry's own rounded box (precision first).
+the free edge to the cuticle, columns across it), whatever its size in the image. There, plate-or-not
+colour models in CIELAB are seeded by the geometry: the plate from the box's centre, skin from a strip
+below the cuticle, "around" from the patch's sides and past the free edge. Pixels surely plate or surely
+not (log-likelihood ratio) seed a watershed that splits the rest along the strongest colour edges (the
+cuticle, the nail folds); only the part connected to the centre and inside a bounded prior region (a
+rounded box a little larger than the geometry's) is kept, made convex, and the plate's colour refitted
+on it once, so the outline can follow the plate but never leave the fingertip. When plate and skin do
+not separate clearly, or the region found has an implausible size, the result is None: the caller keeps
+the geometry's own rounded box or paints nothing (precision first).
 
 The outline lives in the nail's frame, so in video it is carried across frames with the nail and only
 re-estimated now and then (:class:`ShapeCache`).
@@ -68,6 +70,7 @@ _OUTSIDE_SEEDS = (_B < -_EDGE, _B > _EDGE, _A > _EDGE)
 _OPEN = np.ones((3, 3), np.uint8)
 _VAR_FLOOR = np.array([100.0, 4.0, 4.0], np.float32)  # lightness, a*, b* (8-bit CIELAB units squared)
 _ROUNDS = 2
+_SURE = 2.0  # log-likelihood ratio (about 7 : 1) from which a pixel is a sure plate / sure not-plate seed
 
 
 def _model(pixels: _F32) -> tuple[_F32, _F32]:
@@ -81,12 +84,18 @@ def _log_likelihood(lab: _F32, mean: _F32, var: _F32) -> _F32:
     return np.asarray(-0.5 * np.sum((lab - mean) ** 2 / var, axis=2) - 0.5 * float(np.log(var).sum()))
 
 
-def _plate_region(score: _F32) -> npt.NDArray[np.uint8] | None:
-    """The convex region of positive ``score`` connected to the centre, within the support."""
+def _plate_region(score: _F32, patch: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8] | None:
+    """The plate: sure plate and sure not-plate pixels (by ``score``, the plate's log-likelihood ratio)
+    grown by a watershed on the patch's colours, so the unsure band between them is split along the
+    strongest edges there (the cuticle, the nail folds, the free edge); then the part connected to the
+    centre, within the support, made convex."""
     smooth = cv2.GaussianBlur(np.clip(score, -20.0, 20.0).astype(np.float32), (0, 0), 1.0)
-    found = np.asarray(
-        cv2.morphologyEx(((smooth > 0.0) & _SUPPORT_REGION).astype(np.uint8), cv2.MORPH_OPEN, _OPEN)
-    )  # cut thin leaks along an edge
+    markers = np.zeros(GRID, np.int32)
+    markers[(smooth < -_SURE) | ~_SUPPORT_REGION | _SKIN] = 2
+    markers[_CORE | ((smooth > _SURE) & _SUPPORT_REGION)] = 1
+    cv2.watershed(patch, markers)
+    plate = (markers == 1) & _SUPPORT_REGION
+    found = np.asarray(cv2.morphologyEx(plate.astype(np.uint8), cv2.MORPH_OPEN, _OPEN))  # cut thin leaks
     count, labels = cv2.connectedComponents(found, connectivity=4)
     touching = np.unique(labels[_CORE & (found > 0)])
     touching = touching[touching > 0]
@@ -128,12 +137,15 @@ def estimate_shape(frame: npt.NDArray[np.uint8], nail: Nail) -> ShapeEstimate:
     if nail.width < _MIN_WIDTH_PX or nail.length < _MIN_WIDTH_PX:
         return ShapeEstimate(None, 0.0)
     rows, cols = GRID
-    patch = cv2.warpAffine(
-        frame,
-        patch_to_image(nail),
-        (cols, rows),
-        flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_REPLICATE,
+    patch = np.asarray(
+        cv2.warpAffine(
+            frame,
+            patch_to_image(nail),
+            (cols, rows),
+            flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REPLICATE,
+        ),
+        dtype=np.uint8,
     )
     lab: _F32 = np.asarray(
         cv2.GaussianBlur(cv2.cvtColor(patch, cv2.COLOR_RGB2LAB).astype(np.float32), (0, 0), 0.8),
@@ -150,7 +162,7 @@ def estimate_shape(frame: npt.NDArray[np.uint8], nail: Nail) -> ShapeEstimate:
         log_not = np.maximum(log_not, _log_likelihood(lab, *_model(lab[seed])))
     mask = _CORE.astype(np.uint8)
     for _ in range(_ROUNDS):  # refit the plate's colour on the plate found: its shading varies
-        grown = _plate_region(_log_likelihood(lab, mean_p, var_p) - log_not)
+        grown = _plate_region(_log_likelihood(lab, mean_p, var_p) - log_not, patch)
         if grown is None:
             break
         mask = grown
