@@ -1,7 +1,8 @@
 """Make the before/after pictures of docs/garment-engines.md from committed images only.
 
-The person is tests/data/astronaut.png (public domain); the garments are drawn product shots
-(tests/integration/preview/garments.py), so the pictures can be committed. Deterministic.
+The person is tests/data/astronaut.png (public domain); the garments are drawn product shots (the web
+client's catalogue in src/vtryon/adapters/http/static/garments, and tests/integration/preview/garments.py),
+so the pictures can be committed. Deterministic.
 
     python scripts/make_docs_images.py          # garments
     python scripts/make_docs_images.py nails    # docs/images/nails-method.png (drawn hand, palm photo)
@@ -28,6 +29,9 @@ __all__ = ("main",)
 
 OUT = ROOT / "docs" / "images"
 PERSON = ROOT / "tests" / "data" / "astronaut.png"
+CATALOGUE = ROOT / "src" / "vtryon" / "adapters" / "http" / "static" / "garments"
+#: The grid's garments: short and long sleeves, a shirt, and a sleeveless top (drawn below).
+GRID = ("red-tee.jpg", "striped-top.jpg", "oxford-shirt.jpg")
 
 
 def _overlay(person: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -55,6 +59,28 @@ def _strip(images: list[np.ndarray], labels: list[str], height: int = 384) -> Im
     return strip
 
 
+def _grid(person: np.ndarray, garments: list[np.ndarray], results: list[np.ndarray]) -> Image.Image:
+    """Before/after grid: the person, then for each garment its product shot over the result."""
+    size, pad, label = 256, 8, 20
+    columns = 1 + len(garments)
+    grid = Image.new("RGB", (columns * (size + pad) - pad, 2 * (size + label) + pad), "white")
+    draw = ImageDraw.Draw(grid)
+
+    def put(image: np.ndarray, column: int, row: int, text: str) -> None:
+        picture = Image.fromarray(image)
+        picture.thumbnail((size, size), Image.Resampling.LANCZOS)
+        x = column * (size + pad) + (size - picture.width) // 2
+        y = row * (size + label + pad) + label
+        grid.paste(picture, (x, y))
+        draw.text((column * (size + pad) + 4, row * (size + label + pad) + 4), text, fill=(20, 20, 20))
+
+    put(person, 0, 0, "before")
+    for i, (garment, result) in enumerate(zip(garments, results, strict=True), start=1):
+        put(garment, i, 0, "garment")
+        put(result, i, 1, "after: preview engine")
+    return grid
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     person = np.asarray(Image.open(PERSON).convert("RGB"))
@@ -67,10 +93,14 @@ def main() -> None:
             ["person", "MediaPipeMasker: upper (red = repaint)"],
         )
         masks.save(OUT / "masker-astronaut-upper.png", optimize=True)
+        params = TryOnParams(cloth_type=ClothType.UPPER)
         for name, garment in (("tee", tee), ("vest", vest)):
-            after = engine.generate(person, garment, upper, TryOnParams(cloth_type=ClothType.UPPER))
+            after = engine.generate(person, garment, upper, params)
             strip = _strip([person, garment, after], ["before", "garment (drawn)", "after: preview engine"])
             strip.save(OUT / f"preview-astronaut-{name}.png", optimize=True)
+        garments = [np.asarray(Image.open(CATALOGUE / name).convert("RGB")) for name in GRID] + [vest]
+        results = [engine.generate(person, garment, upper, params) for garment in garments]
+        _grid(person, garments, results).save(OUT / "preview-astronaut-grid.png", optimize=True)
     for path in sorted(OUT.glob("*-astronaut-*.png")):
         print(path.relative_to(ROOT))
 

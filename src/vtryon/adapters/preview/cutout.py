@@ -37,13 +37,13 @@ def _without_shadow(
     if not peeled.any() or peeled.sum() > 0.5 * (garment > 0).sum():
         return garment
     # A light stripe that reaches the edge looks like shadow too, but it lies between fabric above and
-    # below it (or beside it): close the rest of the garment along rows and columns, and give back
-    # what that closing covers. A shadow lies beside fabric on one side only.
+    # below it: close the rest of the garment along columns and give back what that covers. A shadow
+    # has fabric on one side only. (Not along rows: that would fill the gap between a sleeve hanging
+    # close to the body and the body; vertical light stripes at an edge are the price.)
     rest = np.where((garment > 0) & ~peeled, 255, 0).astype(np.uint8)
     k = max(3, round(0.6 * depth) | 1)
-    along_rows = cv2.morphologyEx(rest, cv2.MORPH_CLOSE, np.ones((1, k), np.uint8))
     along_cols = cv2.morphologyEx(rest, cv2.MORPH_CLOSE, np.ones((k, 1), np.uint8))
-    back = peeled & ((along_rows > 0) | (along_cols > 0))
+    back = peeled & (along_cols > 0)
     return np.where(peeled & ~back, 0, garment).astype(np.uint8)
 
 
