@@ -42,6 +42,7 @@ class FakeDiffusion:
     fail_next: Exception | None = None
     started: threading.Event = field(default_factory=threading.Event)
     seconds: float = 0.0  # pretend to compute for this long (benchmarks)
+    step_seconds: float = 0.0  # and this long per step (cancellation and worker-failure tests)
 
     def generate(self, person, cloth, mask, params, *, progress=None, should_stop=None):  # type: ignore[no-untyped-def]
         self.calls.append(params)
@@ -61,6 +62,10 @@ class FakeDiffusion:
         colour = cloth.reshape(-1, 3).mean(axis=0).astype(np.uint8)
         out[mask > 127] = colour
         for step in range(1, params.num_inference_steps + 1):
+            if self.step_seconds:
+                import time
+
+                time.sleep(self.step_seconds)
             if should_stop is not None and should_stop():
                 raise Cancelled("stopped")
             if progress is not None:

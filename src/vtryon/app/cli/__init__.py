@@ -13,7 +13,7 @@ from vtryon.domain.errors import VtryonError
 __all__ = ("main",)
 
 # Each module exposes ``register(subparsers)``; a module that is absent is skipped.
-_COMMANDS = ("serve", "tryon", "nails", "weights")
+_COMMANDS = ("serve", "worker", "tryon", "nails", "weights")
 
 
 def build_parser() -> argparse.ArgumentParser:

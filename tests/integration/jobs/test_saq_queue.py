@@ -1,0 +1,170 @@
+"""Jobs through SAQ and a real Redis: shared by replicas, capped for all, cancelled at the next step, handed
+back on shutdown, failures kept as values, progress readable from any replica and resumable."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from tests.fakes import FakeDiffusion, oom
+from tests.integration.jobs.conftest import api_queue, make_runner, worker_thread
+from tests.support.images import decode, encoded
+from vtryon.domain.errors import Busy, Cancelled, NotFound, OutOfMemory, UnsupportedMedia
+from vtryon.domain.tryon import JobState, TryOnParams
+from vtryon.ports.jobs import TryOnJob
+
+
+def job(owner: str = "alice", steps: int = 10, person: bytes | None = None) -> TryOnJob:
+    return TryOnJob(
+        person=person or encoded(),
+        cloth=encoded(colour=(0, 0, 250)),
+        params=TryOnParams(num_inference_steps=steps),
+        owner=owner,
+    )
+
+
+async def until(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not await predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+def test_a_job_submitted_to_one_replica_is_run_by_a_worker_and_read_from_another(
+    redis_clean: str, engine: FakeDiffusion
+) -> None:
+    async def scenario() -> None:
+        async with api_queue(redis_clean) as one, api_queue(redis_clean) as two:
+            job_id = await one.submit(job(steps=12))
+            events = [e async for e in two.events(job_id)]
+            result = await two.result(job_id)
+            info = await one.info(job_id)
+            assert info.state is JobState.DONE and info.owner == "alice" and info.attempt == 1
+            assert events[-1].state is JobState.DONE
+            steps = [e.step or 0 for e in events if e.state is JobState.RUNNING]
+            assert steps and steps == sorted(set(steps)) and set(steps) <= set(range(13))
+            assert events[-1].step == events[-1].total_steps == 12
+            assert result.engine == "fake" and decode(result.encoded)[64, 48, 2] > 200
+            assert set(result.timings_ms) >= {"queue", "decode", "mask", "engine", "encode"}
+            await until(lambda: _workers(two, 1))
+
+    with worker_thread(redis_clean, make_runner(engine)):
+        asyncio.run(scenario())
+
+
+async def _workers(queue, n: int) -> bool:  # type: ignore[no-untyped-def]
+    return bool(queue.stats().workers >= n)
+
+
+def test_the_cap_is_shared_by_replicas_and_busy_says_when_to_retry(redis_clean: str) -> None:
+    async def scenario() -> None:
+        async with api_queue(redis_clean, capacity=2) as one, api_queue(redis_clean, capacity=2) as two:
+            first, second = await one.submit(job()), await two.submit(job())
+            assert (await two.info(first)).position == 1 and (await one.info(second)).position == 2
+            for queue in (one, two):
+                with pytest.raises(Busy) as busy:
+                    await queue.ensure_room()
+                assert busy.value.retry_after >= 1
+                with pytest.raises(Busy):
+                    await queue.submit(job())
+            assert await one.cancel(first)
+            assert (await two.info(first)).state is JobState.CANCELLED
+            assert (await two.info(second)).position == 1
+            await two.submit(job())  # room again
+
+    asyncio.run(scenario())  # no worker: everything stays queued
+
+
+def test_a_running_job_stops_at_the_next_step_when_cancelled(redis_clean: str) -> None:
+    engine = FakeDiffusion(step_seconds=0.05)
+
+    async def scenario() -> None:
+        async with api_queue(redis_clean) as api:
+            job_id = await api.submit(job(steps=100))
+            await until(lambda: _step_at_least(api, job_id, 2))
+            assert await api.cancel(job_id)
+            with pytest.raises(Cancelled):
+                await api.result(job_id, timeout=10)
+            info = await api.info(job_id)
+            assert info.state is JobState.CANCELLED and info.step < 100
+
+    with worker_thread(redis_clean, make_runner(engine)):
+        asyncio.run(scenario())
+
+
+async def _step_at_least(queue, job_id: str, step: int) -> bool:  # type: ignore[no-untyped-def]
+    return bool((await queue.info(job_id)).step >= step)
+
+
+def test_failures_are_values_with_their_codes_and_the_worker_keeps_serving(
+    redis_clean: str, engine: FakeDiffusion
+) -> None:
+    engine.fail_next = oom()
+
+    async def scenario() -> None:
+        async with api_queue(redis_clean) as api:
+            with pytest.raises(OutOfMemory):
+                await api.result(await api.submit(job()), timeout=10)
+            bad = await api.submit(job(person=b"GIF89a not a photo"))
+            with pytest.raises(UnsupportedMedia):
+                await api.result(bad, timeout=10)
+            info = await api.info(bad)
+            assert info.state is JobState.FAILED and info.error_code == "unsupported_media_type"
+            assert (await api.result(await api.submit(job()), timeout=10)).engine == "fake"
+
+    with worker_thread(redis_clean, make_runner(engine)):
+        asyncio.run(scenario())
+
+
+def test_events_resume_after_the_last_event_id_on_another_replica(redis_clean: str) -> None:
+    engine = FakeDiffusion(step_seconds=0.03)
+
+    async def scenario() -> None:
+        async with api_queue(redis_clean) as one, api_queue(redis_clean) as two:
+            job_id = await one.submit(job(steps=30))
+            seen = []
+            async for event in one.events(job_id):
+                seen.append(event)
+                if event.state is JobState.RUNNING and (event.step or 0) >= 3:
+                    break  # the client's connection drops here
+            resumed = [e async for e in two.events(job_id, after=seen[-1].cursor())]
+            assert resumed[-1].state is JobState.DONE
+            assert all(e.is_after(seen[-1].cursor()) for e in resumed)
+
+    with worker_thread(redis_clean, make_runner(engine)):
+        asyncio.run(scenario())
+
+
+def test_a_stopping_worker_hands_its_job_back_to_another(redis_clean: str) -> None:
+    slow, fast = FakeDiffusion(step_seconds=0.1), FakeDiffusion()
+
+    async def scenario() -> None:
+        async with api_queue(redis_clean) as api:
+            job_id = await api.submit(job(steps=100))
+            with worker_thread(redis_clean, make_runner(slow), grace=1):
+                await until(lambda: _step_at_least(api, job_id, 1))
+            # stopped like SIGTERM: 1 s of grace, then the engine stops at its next step and SAQ requeues it
+            assert (await api.info(job_id)).state is JobState.QUEUED
+            with worker_thread(redis_clean, make_runner(fast)):
+                result = await api.result(job_id, timeout=20)
+            assert result.engine == "fake" and (await api.info(job_id)).attempt == 2
+
+    asyncio.run(scenario())
+
+
+def test_a_consumed_result_is_gone_and_unknown_jobs_are_not_found(
+    redis_clean: str, engine: FakeDiffusion
+) -> None:
+    async def scenario() -> None:
+        async with api_queue(redis_clean) as api:
+            job_id = await api.submit(job())
+            await api.result(job_id, timeout=10, consume=True)
+            with pytest.raises(NotFound):
+                await api.info(job_id)
+            with pytest.raises(NotFound):
+                await api.info("no-such-job")
+
+    with worker_thread(redis_clean, make_runner(engine)):
+        asyncio.run(scenario())
