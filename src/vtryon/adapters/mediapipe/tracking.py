@@ -1,12 +1,13 @@
 """Live hand tracking that looks for more hands on a schedule instead of on every frame.
 
 Why: MediaPipe's VIDEO-mode landmarker runs its palm detector on every frame while it tracks fewer hands
-than ``num_hands``. With two hands allowed and one in view (the usual live case) that detector is most of
+than ``num_hands``. With two hands allowed and one in view (the usual live case) that detector is half of
 the frame's cost, although a second hand appears rarely. So a session tracks the hands it sees with a
 VIDEO landmarker sized to them (one landmark pass per hand per frame, no detector) and, every
 ``search_every_ms``, runs an IMAGE-mode landmarker for up to ``num_hands`` hands on that frame instead
-(borrowed from a pool the sessions share: see search_pool.py).
-When the search finds more hands than are tracked, the tracker is rebuilt for that many; when the tracker
+(borrowed from a pool the sessions share: see search_pool.py). It also searches on every frame while it
+follows no hand at all (a new session, or every hand gone), since a detector runs then anyway.
+When a search finds more hands than are tracked, the tracker is rebuilt for that many; when the tracker
 keeps seeing fewer hands than it is sized for, it is rebuilt smaller (freeing the slot, and stopping the
 detector that MediaPipe would otherwise run on every frame).
 
