@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 
 from vtryon.app.session_service import SessionService
-from vtryon.domain.errors import InvalidInput, NotFound, TooLarge
+from vtryon.domain.errors import ErrorCode, InvalidInput, NotFound, TooLarge
 from vtryon.domain.session import CapturedResult, new_id
 from vtryon.ports.codec import ImageCodec
 from vtryon.ports.stores import ResultStore
@@ -42,9 +42,11 @@ class ResultService:
         """Keep a frame of a live session the caller owns (an expired session may still be captured from)."""
         self._sessions.get(owner, session_id, allow_expired=True)
         if len(msgspec.json.encode(metadata)) > MAX_METADATA_BYTES:
-            raise TooLarge(f"metadata is over {MAX_METADATA_BYTES} bytes", code="metadata_too_large")
+            raise TooLarge(f"metadata is over {MAX_METADATA_BYTES} bytes", code=ErrorCode.METADATA_TOO_LARGE)
         if not 0.0 <= confidence <= 1.0:
-            raise InvalidInput(f"confidence_score must be 0-1, got {confidence}", code="invalid_confidence")
+            raise InvalidInput(
+                f"confidence_score must be 0-1, got {confidence}", code=ErrorCode.INVALID_CONFIDENCE
+            )
         decoded = self._codec.decode(image, max_pixels=self._max_pixels)
         result = CapturedResult(
             id=new_id(),

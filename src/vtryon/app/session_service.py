@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 
-from vtryon.domain.errors import Conflict, InvalidInput, NotFound, RateLimited
+from vtryon.domain.errors import Conflict, ErrorCode, InvalidInput, NotFound, RateLimited
 from vtryon.domain.nails import DesignKind, NailDesign
 from vtryon.domain.session import Session, SessionMode, SessionStats
 from vtryon.ports.catalog import DesignCatalog
@@ -142,7 +142,7 @@ class SessionService:
             return self._catalog.get(post_id)
         except NotFound:
             raise InvalidInput(
-                f"no catalogue design with post_id {post_id}", code="unknown_post_id"
+                f"no catalogue design with post_id {post_id}", code=ErrorCode.UNKNOWN_POST_ID
             ) from None
 
     def record_stats(self, session_id: str, stats: SessionStats) -> None:
@@ -177,7 +177,7 @@ class SessionService:
                 f"at most {self._max_uploads} live upload sessions per caller; one expires in "
                 f"{soonest:.0f} s",
                 retry_after=max(1.0, soonest),
-                code="too_many_upload_sessions",
+                code=ErrorCode.TOO_MANY_UPLOAD_SESSIONS,
             )
 
     def _reencode(self, data: bytes) -> bytes:

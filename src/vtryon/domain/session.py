@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 
-from vtryon.domain.errors import Expired, InvalidInput, NotFound
+from vtryon.domain.errors import ErrorCode, Expired, InvalidInput, NotFound
 from vtryon.domain.nails import NailDesign
 
 __all__ = (
@@ -87,10 +87,10 @@ class Session(msgspec.Struct, kw_only=True):
 
     def __post_init__(self) -> None:
         if self.mode is SessionMode.EXPLORE and self.post_id is None:
-            raise InvalidInput("an explore session needs a post_id", code="missing_post_id")
+            raise InvalidInput("an explore session needs a post_id", code=ErrorCode.MISSING_POST_ID)
         if self.mode is SessionMode.UPLOAD and self.reference_image is None:
             raise InvalidInput(
-                "an upload session needs a nail_reference_image", code="missing_reference_image"
+                "an upload session needs a nail_reference_image", code=ErrorCode.MISSING_REFERENCE_IMAGE
             )
         if self.expires_at < self.created_at:
             raise InvalidInput("a session cannot expire before it is created")
@@ -116,7 +116,7 @@ class Session(msgspec.Struct, kw_only=True):
 
     def ensure_active(self, now: float) -> None:
         if self.is_expired(now):
-            raise Expired(f"session {self.id} expired", code="expired")
+            raise Expired(f"session {self.id} expired", code=ErrorCode.EXPIRED)
 
     def ensure_owned_by(self, owner: str) -> None:
         """Another principal's session reads as unknown, never as forbidden."""

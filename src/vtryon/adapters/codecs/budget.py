@@ -21,7 +21,7 @@ from typing import Final
 
 import numpy as np
 
-from vtryon.domain.errors import Busy, TooLarge
+from vtryon.domain.errors import Busy, ErrorCode, TooLarge
 
 __all__ = ("DEFAULT_DECODE_BUDGET", "DEFAULT_DECODE_WAIT", "DecodeBudget", "Reservation")
 
@@ -65,7 +65,7 @@ class DecodeBudget:
             raise TooLarge(
                 f"decoding this {what} needs about {_mb(nbytes)} MB, over the server's decode budget of "
                 f"{_mb(self._capacity)} MB",
-                code="image_too_large",
+                code=ErrorCode.IMAGE_TOO_LARGE,
             )
         deadline = time.monotonic() + self._wait
         with self._room:
@@ -77,7 +77,7 @@ class DecodeBudget:
                     raise Busy(
                         f"too many large images are being decoded; try again shortly ({what} needs "
                         f"{_mb(nbytes)} MB of a {_mb(self._capacity)} MB budget)",
-                        code="decode_busy",
+                        code=ErrorCode.DECODE_BUSY,
                         retry_after=1.0,
                     )
             self._free -= nbytes

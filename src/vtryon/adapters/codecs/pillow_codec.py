@@ -30,7 +30,7 @@ from PIL import Image as PILImage
 from vtryon.adapters.codecs import webp
 from vtryon.adapters.codecs.budget import DecodeBudget, Reservation
 from vtryon.adapters.codecs.sniff import sniff_format
-from vtryon.domain.errors import InvalidInput, TooLarge, UnsupportedMedia
+from vtryon.domain.errors import ErrorCode, InvalidInput, TooLarge, UnsupportedMedia
 from vtryon.ports.codec import Format, ImageInfo
 from vtryon.ports.images import Image, Mask
 
@@ -180,18 +180,20 @@ class PillowImageCodec:
         """
         if format not in _PIL_FORMATS:
             raise InvalidInput(
-                f"cannot encode to {format!r}; use jpeg, png or webp", code="unsupported_format"
+                f"cannot encode to {format!r}; use jpeg, png or webp", code=ErrorCode.UNSUPPORTED_FORMAT
             )
         if format == "webp" and not _HAS_WEBP:
-            raise InvalidInput("this installation's Pillow cannot write WebP", code="unsupported_format")
+            raise InvalidInput(
+                "this installation's Pillow cannot write WebP", code=ErrorCode.UNSUPPORTED_FORMAT
+            )
         if not 1 <= quality <= 100:
-            raise InvalidInput(f"quality must be 1-100, got {quality}", code="invalid_quality")
+            raise InvalidInput(f"quality must be 1-100, got {quality}", code=ErrorCode.INVALID_QUALITY)
         _check_array(image)
         height, width = image.shape[:2]
         if max(height, width) > _MAX_SIDE[format]:
             raise TooLarge(
                 f"{width}x{height} is over the {format} limit of {_MAX_SIDE[format]} pixels a side",
-                code="image_too_large",
+                code=ErrorCode.IMAGE_TOO_LARGE,
             )
         # A fresh image from raw pixels carries no info dict, so nothing but pixels is written.
         pil = PILImage.fromarray(np.ascontiguousarray(image))
@@ -255,9 +257,11 @@ class PillowImageCodec:
                     im.draft("RGB", (fit, fit))  # DCT scaling: 1/2 to 1/8, still at least fit x fit
                 im.load()
             except _BOMB as exc:
-                raise TooLarge("image is too large to decode", code="image_too_large") from exc
+                raise TooLarge("image is too large to decode", code=ErrorCode.IMAGE_TOO_LARGE) from exc
             except _UNREADABLE as exc:
-                raise InvalidInput(f"the {fmt} image is truncated or corrupt", code="corrupt_image") from exc
+                raise InvalidInput(
+                    f"the {fmt} image is truncated or corrupt", code=ErrorCode.CORRUPT_IMAGE
+                ) from exc
             upright = _upright(im)
             yield upright, reservation
         finally:
@@ -313,10 +317,11 @@ def _fit(array: Image, fit: int | None) -> Image:
 def _check_size(width: int, height: int, limit: int) -> None:
     pixels = width * height
     if width < 1 or height < 1:
-        raise InvalidInput("the image has no pixels", code="corrupt_image")
+        raise InvalidInput("the image has no pixels", code=ErrorCode.CORRUPT_IMAGE)
     if pixels > limit:
         raise TooLarge(
-            f"image is {width}x{height} ({pixels} pixels); the limit is {limit}", code="image_too_large"
+            f"image is {width}x{height} ({pixels} pixels); the limit is {limit}",
+            code=ErrorCode.IMAGE_TOO_LARGE,
         )
 
 
@@ -345,9 +350,11 @@ def _orient(rgb: Image, exif: bytes | None) -> Image:
 def _require_format(data: bytes) -> Format:
     fmt = sniff_format(data)
     if fmt is None:
-        raise UnsupportedMedia("not a JPEG, PNG or WebP image", code="unsupported_media_type")
+        raise UnsupportedMedia("not a JPEG, PNG or WebP image", code=ErrorCode.UNSUPPORTED_MEDIA_TYPE)
     if fmt == "webp" and not _HAS_WEBP:
-        raise UnsupportedMedia("this installation's Pillow cannot read WebP", code="unsupported_media_type")
+        raise UnsupportedMedia(
+            "this installation's Pillow cannot read WebP", code=ErrorCode.UNSUPPORTED_MEDIA_TYPE
+        )
     return fmt
 
 
@@ -356,9 +363,11 @@ def _open(data: bytes, fmt: Format) -> PILImage.Image:
     try:
         im = PILImage.open(io.BytesIO(data), formats=[_PIL_FORMATS[fmt]])
     except _BOMB as exc:
-        raise TooLarge("image dimensions are over the decoder's limit", code="image_too_large") from exc
+        raise TooLarge(
+            "image dimensions are over the decoder's limit", code=ErrorCode.IMAGE_TOO_LARGE
+        ) from exc
     except _UNREADABLE as exc:
-        raise InvalidInput(f"the {fmt} header cannot be read", code="corrupt_image") from exc
+        raise InvalidInput(f"the {fmt} header cannot be read", code=ErrorCode.CORRUPT_IMAGE) from exc
     return im
 
 
@@ -396,10 +405,11 @@ def _narrow_grey(im: PILImage.Image) -> np.ndarray:
 
 def _check_array(image: object) -> None:
     if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
-        raise InvalidInput("images must be uint8 numpy arrays", code="invalid_image_array")
+        raise InvalidInput("images must be uint8 numpy arrays", code=ErrorCode.INVALID_IMAGE_ARRAY)
     if not (image.ndim == 3 and image.shape[2] == 3) and image.ndim != 2:
         raise InvalidInput(
-            f"images must be H x W x 3 (RGB) or H x W, got shape {image.shape}", code="invalid_image_array"
+            f"images must be H x W x 3 (RGB) or H x W, got shape {image.shape}",
+            code=ErrorCode.INVALID_IMAGE_ARRAY,
         )
     if image.shape[0] < 1 or image.shape[1] < 1:
-        raise InvalidInput("cannot encode an empty image", code="invalid_image_array")
+        raise InvalidInput("cannot encode an empty image", code=ErrorCode.INVALID_IMAGE_ARRAY)

@@ -19,7 +19,7 @@ from typing import Final
 
 import numpy as np
 
-from vtryon.domain.errors import InvalidInput
+from vtryon.domain.errors import ErrorCode, InvalidInput
 
 __all__ = ("WebPHeader", "decode_webp", "peak_bytes", "read_header")
 
@@ -70,7 +70,7 @@ def read_header(data: bytes) -> WebPHeader:
     try:
         return _read(data)
     except (struct.error, IndexError, ValueError) as exc:
-        raise InvalidInput(f"the webp header cannot be read: {exc}", code="corrupt_image") from None
+        raise InvalidInput(f"the webp header cannot be read: {exc}", code=ErrorCode.CORRUPT_IMAGE) from None
 
 
 def decode_webp(data: bytes, header: WebPHeader, *, background: tuple[int, int, int]) -> np.ndarray:
@@ -80,7 +80,7 @@ def decode_webp(data: bytes, header: WebPHeader, *, background: tuple[int, int, 
         return _decode_still(data, background)
     pixels = _decode_still(_still_of(frame), background)
     if pixels.shape[:2] != (frame.height, frame.width):
-        raise InvalidInput("the webp frame does not match its declared size", code="corrupt_image")
+        raise InvalidInput("the webp frame does not match its declared size", code=ErrorCode.CORRUPT_IMAGE)
     if (frame.x, frame.y, frame.width, frame.height) == (0, 0, header.width, header.height):
         return pixels
     # The canvas starts transparent (libwebp ignores the advisory background colour), i.e. ``background``.
@@ -98,7 +98,7 @@ def _decode_still(data: bytes, background: tuple[int, int, int]) -> np.ndarray:
 
     decoded = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if decoded is None or decoded.ndim != 3 or decoded.shape[2] not in (3, 4):
-        raise InvalidInput("the webp image is truncated or corrupt", code="corrupt_image")
+        raise InvalidInput("the webp image is truncated or corrupt", code=ErrorCode.CORRUPT_IMAGE)
     if decoded.shape[2] == 3:
         return np.ascontiguousarray(cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB, dst=decoded))
     return _flatten_bgra(decoded, background)

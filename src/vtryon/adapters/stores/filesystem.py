@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from vtryon.adapters.stores.records import pack, unpack_result
-from vtryon.domain.errors import InvalidInput, NotReady
+from vtryon.domain.errors import ErrorCode, InvalidInput, NotReady
 from vtryon.domain.session import CapturedResult
 
 __all__ = ("FilesystemResultStore",)
@@ -68,9 +68,9 @@ class FilesystemResultStore:
         """Write a new result durably; an id already in use is refused (results are immutable)."""
         path = self._result_path(result.id)
         if path is None:
-            raise InvalidInput(f"result id {result.id!r} is not a valid id", code="invalid_id")
+            raise InvalidInput(f"result id {result.id!r} is not a valid id", code=ErrorCode.INVALID_ID)
         if path.exists():
-            raise InvalidInput(f"result {result.id} already exists", code="result_exists")
+            raise InvalidInput(f"result {result.id} already exists", code=ErrorCode.RESULT_EXISTS)
         payload = pack(result)
         with _unavailable(self._root):
             _write_atomically(path, payload)
@@ -86,7 +86,7 @@ class FilesystemResultStore:
     def list_by_owner(self, owner: str, *, limit: int = 100) -> list[CapturedResult]:
         """The owner's newest ``limit`` results, newest first."""
         if limit < 0:
-            raise InvalidInput(f"limit must be >= 0, got {limit}", code="invalid_limit")
+            raise InvalidInput(f"limit must be >= 0, got {limit}", code=ErrorCode.INVALID_LIMIT)
         found: list[CapturedResult] = []
         seen: set[str] = set()
         for result_id in self._indexed_ids_newest_first(owner):
@@ -106,7 +106,7 @@ class FilesystemResultStore:
         """``NotReady`` when the directories are gone or cannot be written (a full disk shows on write)."""
         for directory in (self._results, self._owners):
             if not (directory.is_dir() and os.access(directory, os.W_OK | os.X_OK)):
-                raise NotReady("the results directory cannot be written", code="store_unavailable")
+                raise NotReady("the results directory cannot be written", code=ErrorCode.STORE_UNAVAILABLE)
 
     # -- internals -------------------------------------------------------------------------------------
 
@@ -125,7 +125,7 @@ class FilesystemResultStore:
             return None
         except OSError as exc:
             raise NotReady(
-                f"cannot read results under {self._root}: {exc}", code="store_unavailable"
+                f"cannot read results under {self._root}: {exc}", code=ErrorCode.STORE_UNAVAILABLE
             ) from exc
         return unpack_result(payload, where=str(path))
 
@@ -150,7 +150,7 @@ class FilesystemResultStore:
             return
         except OSError as exc:
             raise NotReady(
-                f"cannot read results under {self._root}: {exc}", code="store_unavailable"
+                f"cannot read results under {self._root}: {exc}", code=ErrorCode.STORE_UNAVAILABLE
             ) from exc
         for line in reversed(lines):
             if _ID.fullmatch(line):
@@ -204,4 +204,4 @@ def _unavailable(root: Path) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        raise NotReady(f"cannot write results under {root}: {exc}", code="store_unavailable") from exc
+        raise NotReady(f"cannot write results under {root}: {exc}", code=ErrorCode.STORE_UNAVAILABLE) from exc

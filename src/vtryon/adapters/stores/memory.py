@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from vtryon.adapters.stores.records import pack, unpack_result, unpack_session
-from vtryon.domain.errors import Conflict, InvalidInput, NotFound
+from vtryon.domain.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from vtryon.domain.session import CapturedResult, Session
 
 __all__ = ("DEFAULT_RETENTION", "InMemoryResultStore", "InMemorySessionStore")
@@ -58,7 +58,7 @@ class InMemorySessionStore:
             now = self._clock()
             self._sweep(now)
             if self._live(session.id, now) is not None:
-                raise InvalidInput(f"session {session.id} already exists", code="session_exists")
+                raise InvalidInput(f"session {session.id} already exists", code=ErrorCode.SESSION_EXISTS)
             self._put(session, now)
 
     def get(self, session_id: str) -> Session | None:
@@ -162,7 +162,7 @@ class InMemoryResultStore:
         payload = pack(result)
         with self._lock:
             if result.id in self._kept:
-                raise InvalidInput(f"result {result.id} already exists", code="result_exists")
+                raise InvalidInput(f"result {result.id} already exists", code=ErrorCode.RESULT_EXISTS)
             self._kept[result.id] = payload
             self._by_owner.setdefault(result.owner, []).append((result.created_at, result.id))
 
@@ -177,7 +177,7 @@ class InMemoryResultStore:
     def list_by_owner(self, owner: str, *, limit: int = 100) -> list[CapturedResult]:
         """The owner's newest ``limit`` results, newest first."""
         if limit < 0:
-            raise InvalidInput(f"limit must be >= 0, got {limit}", code="invalid_limit")
+            raise InvalidInput(f"limit must be >= 0, got {limit}", code=ErrorCode.INVALID_LIMIT)
         with self._lock:
             newest = sorted(self._by_owner.get(owner, ()), reverse=True)[:limit]
             payloads = [self._kept[rid] for _, rid in newest]

@@ -37,7 +37,7 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
 from vtryon.adapters.stores.records import pack, unpack_result, unpack_session
-from vtryon.domain.errors import Conflict, InvalidInput, NotFound, NotReady
+from vtryon.domain.errors import Conflict, ErrorCode, InvalidInput, NotFound, NotReady
 from vtryon.domain.session import CapturedResult, Session
 
 __all__ = ("DEFAULT_PREFIX", "RedisResultStore", "RedisSessionStore")
@@ -107,7 +107,9 @@ def _available(url: str) -> Iterator[None]:
         yield
     except redis.RedisError as exc:
         raise NotReady(
-            f"Redis at {_redact(url)} is unavailable: {exc}", code="store_unavailable", retry_after=5.0
+            f"Redis at {_redact(url)} is unavailable: {exc}",
+            code=ErrorCode.STORE_UNAVAILABLE,
+            retry_after=5.0,
         ) from exc
 
 
@@ -175,7 +177,7 @@ class RedisSessionStore:
         with _available(self._url):
             added = self._add(keys=self._keys(session), args=self._args(session, ttl_ms))
         if not added:
-            raise InvalidInput(f"session {session.id} already exists", code="session_exists")
+            raise InvalidInput(f"session {session.id} already exists", code=ErrorCode.SESSION_EXISTS)
 
     def get(self, session_id: str) -> Session | None:
         key = self._session_key(session_id)
@@ -284,7 +286,7 @@ class RedisResultStore:
         with _available(self._url):
             added = self._add(keys=keys, args=[pack(result), result.id, repr(result.created_at)])
         if not added:
-            raise InvalidInput(f"result {result.id} already exists", code="result_exists")
+            raise InvalidInput(f"result {result.id} already exists", code=ErrorCode.RESULT_EXISTS)
 
     def get(self, result_id: str) -> CapturedResult | None:
         key = self._result_key(result_id)
@@ -295,7 +297,7 @@ class RedisResultStore:
     def list_by_owner(self, owner: str, *, limit: int = 100) -> list[CapturedResult]:
         """The owner's newest ``limit`` results, newest first."""
         if limit < 0:
-            raise InvalidInput(f"limit must be >= 0, got {limit}", code="invalid_limit")
+            raise InvalidInput(f"limit must be >= 0, got {limit}", code=ErrorCode.INVALID_LIMIT)
         if limit == 0:
             return []
         index = self._owner_key(owner)

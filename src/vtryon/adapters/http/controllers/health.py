@@ -23,7 +23,7 @@ from litestar.datastructures import State
 
 from vtryon.adapters.http.schemas import HealthView
 from vtryon.adapters.http.state import Services, ServicesDep
-from vtryon.domain.errors import VtryonError
+from vtryon.domain.errors import ErrorCode, VtryonError
 
 __all__ = ("STORE_CHECK_TIMEOUT", "ReadyView", "health", "ready")
 
@@ -65,13 +65,13 @@ async def ready(services: ServicesDep, state: State) -> Response[ReadyView]:
     store_problem = await _store_probe(state).check(services)
     checks["stores"] = store_problem or "ok"
     if store_problem is not None:
-        problems.append(("store_unavailable", store_problem))
+        problems.append((ErrorCode.STORE_UNAVAILABLE, store_problem))
     checks["engine"] = status.status if status.ready else f"{status.status}: {status.message}"
     if not status.ready:
-        problems.append(("engine_not_ready", status.message))
+        problems.append((ErrorCode.ENGINE_NOT_READY, status.message))
     checks["queue"] = f"{status.queue_depth}/{status.queue_capacity or '?'}"
     if status.queue_capacity and status.queue_depth >= status.queue_capacity:
-        problems.append(("queue_full", f"{status.queue_depth} jobs waiting, the most allowed"))
+        problems.append((ErrorCode.QUEUE_FULL, f"{status.queue_depth} jobs waiting, the most allowed"))
     if not problems:
         return Response(ReadyView(ready=True, status="ready", checks=checks), status_code=200)
     code, reason = problems[0]

@@ -24,7 +24,7 @@ from vtryon.adapters.http.schemas import (
     TicketView,
 )
 from vtryon.adapters.http.state import Principal, ServicesDep
-from vtryon.domain.errors import InvalidInput, UnsupportedMedia
+from vtryon.domain.errors import ErrorCode, InvalidInput, UnsupportedMedia
 from vtryon.domain.session import Session
 
 __all__ = ("DesignController", "SessionController")
@@ -73,11 +73,13 @@ class SessionController(Controller):
                 )
                 return _envelope(services, session)
             if mode != "upload":
-                raise InvalidInput(f"mode must be explore or upload, got {mode!r}", code="invalid_mode")
+                raise InvalidInput(
+                    f"mode must be explore or upload, got {mode!r}", code=ErrorCode.INVALID_MODE
+                )
             reference = form.get("nail_reference_image")
             if not isinstance(reference, UploadFile):
                 raise InvalidInput(
-                    "upload mode needs a nail_reference_image file", code="missing_reference_image"
+                    "upload mode needs a nail_reference_image file", code=ErrorCode.MISSING_REFERENCE_IMAGE
                 )
             source = form.get("source_image")
             reference_bytes = await reference.read()
@@ -87,17 +89,19 @@ class SessionController(Controller):
             )
             return _envelope(services, session)
         if content_type and not content_type.startswith("application/json"):
-            raise UnsupportedMedia("send JSON or multipart/form-data", code="unsupported_content_type")
+            raise UnsupportedMedia(
+                "send JSON or multipart/form-data", code=ErrorCode.UNSUPPORTED_CONTENT_TYPE
+            )
         try:
             body = msgspec.json.decode(await request.body(), type=CreateSessionJSON)
         except msgspec.DecodeError as exc:
-            raise InvalidInput(f"bad session request: {exc}", code="invalid_body") from None
+            raise InvalidInput(f"bad session request: {exc}", code=ErrorCode.INVALID_BODY) from None
         if body.mode != "explore":
             raise InvalidInput(
-                "JSON requests open explore sessions; upload mode is multipart", code="invalid_mode"
+                "JSON requests open explore sessions; upload mode is multipart", code=ErrorCode.INVALID_MODE
             )
         if body.post_id is None:
-            raise InvalidInput("an explore session needs a post_id", code="missing_post_id")
+            raise InvalidInput("an explore session needs a post_id", code=ErrorCode.MISSING_POST_ID)
         session = await run_blocking(
             services.sessions.create_explore, principal, body.post_id, mirrored=body.mirrored
         )
@@ -143,7 +147,9 @@ def _post_id(raw: Any) -> int:
     try:
         return int(str(raw))
     except ValueError:
-        raise InvalidInput(f"post_id must be an integer, got {raw!r}", code="invalid_parameter") from None
+        raise InvalidInput(
+            f"post_id must be an integer, got {raw!r}", code=ErrorCode.INVALID_PARAMETER
+        ) from None
 
 
 class DesignController(Controller):
