@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from vtryon.app.session_service import SessionService
 from vtryon.app.tickets import TicketBook
-from vtryon.domain.errors import InvalidInput, NotReady
+from vtryon.domain.errors import ErrorCode, InvalidInput, NotReady
 from vtryon.domain.nails import DesignKind, NailDesign
 from vtryon.domain.protocol import FrameHeader, ResultHeader
 from vtryon.domain.session import Session, SessionStats
@@ -65,7 +65,7 @@ class LiveStream:
 
     def _process(self, header: FrameHeader, payload: bytes | memoryview) -> tuple[ResultHeader, bytes]:
         if self._closed:
-            raise NotReady("this live stream is closed", code="stream_closed", retry_after=1.0)
+            raise NotReady("this live stream is closed", code=ErrorCode.STREAM_CLOSED, retry_after=1.0)
         started = time.perf_counter()
         frame = self._codec.decode(bytes(payload), max_pixels=self._max_pixels)
         renderer = self._renderer if self._renderer is not None else self._start()

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections import Counter
 
+from vtryon.domain.errors import ErrorCode
+
 __all__ = ("ConnectionLimits",)
 
 #: Refusal codes (sent as the ``error`` code and the close reason, with close code 1013).
-SESSION_FULL = "too_many_session_connections"
-PRINCIPAL_FULL = "too_many_principal_connections"
-SERVER_FULL = "too_many_connections"
+SESSION_FULL = ErrorCode.TOO_MANY_SESSION_CONNECTIONS
+PRINCIPAL_FULL = ErrorCode.TOO_MANY_PRINCIPAL_CONNECTIONS
+SERVER_FULL = ErrorCode.TOO_MANY_CONNECTIONS
 
 
 class ConnectionLimits:

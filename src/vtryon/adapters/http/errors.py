@@ -114,12 +114,15 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
 
 def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if isinstance(exc, RecursionError):  # e.g. JSON nested thousands deep in some body or field
-        return Response(error_body("too_deep", "the request nests values too deeply"), status_code=400)
+        return Response(
+            error_body(e.ErrorCode.TOO_DEEP, "the request nests values too deeply"), status_code=400
+        )
     if isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS:
         log.error("storage full while serving %s %s: %s", request.method, request.url.path, exc)
         return Response(
             error_body(
-                "insufficient_storage", "the server has no room to store this request; try again later"
+                e.ErrorCode.INSUFFICIENT_STORAGE,
+                "the server has no room to store this request; try again later",
             ),
             status_code=507,
             headers={"Retry-After": "30"},

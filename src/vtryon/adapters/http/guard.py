@@ -19,7 +19,7 @@ from litestar.handlers.base import BaseRouteHandler
 from vtryon.adapters.http.auth import PRINCIPAL_KEY, is_public
 from vtryon.adapters.http.hosts import HostPolicy
 from vtryon.adapters.http.state import ServerConfig, Services
-from vtryon.domain.errors import Unauthenticated, VtryonError
+from vtryon.domain.errors import ErrorCode, Unauthenticated, VtryonError
 
 __all__ = ("origin_allowed", "principal_of", "require_principal")
 
@@ -62,7 +62,7 @@ async def require_principal(
 
 async def _socket_principal(connection: ASGIConnection[Any, Any, Any, Any], config: ServerConfig) -> str:
     if not origin_allowed(connection.headers.get("origin"), config):
-        raise WebSocketException(detail="origin_not_allowed", code=CLOSE_POLICY)
+        raise WebSocketException(detail=ErrorCode.ORIGIN_NOT_ALLOWED, code=CLOSE_POLICY)
     try:
         if not config.keys.enabled:
             return config.keys.principal(None)

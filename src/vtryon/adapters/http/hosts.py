@@ -16,10 +16,11 @@ from urllib.parse import urlsplit
 import msgspec
 
 from vtryon.adapters.http.errors import error_body
+from vtryon.domain.errors import ErrorCode
 
 __all__ = ("AllowedHostsMiddleware", "HostPolicy", "host_name")
 
-HOST_NOT_ALLOWED = "host_not_allowed"
+HOST_NOT_ALLOWED = ErrorCode.HOST_NOT_ALLOWED
 
 
 def host_name(value: str) -> str:

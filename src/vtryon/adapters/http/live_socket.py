@@ -30,7 +30,15 @@ from vtryon.adapters.http.guard import principal_of
 from vtryon.adapters.http.metrics import FRAMES, LIVE_SESSIONS
 from vtryon.adapters.http.state import ServerConfig, Services
 from vtryon.domain import protocol as p
-from vtryon.domain.errors import Expired, Forbidden, NotFound, ProtocolError, Unauthenticated, VtryonError
+from vtryon.domain.errors import (
+    ErrorCode,
+    Expired,
+    Forbidden,
+    NotFound,
+    ProtocolError,
+    Unauthenticated,
+    VtryonError,
+)
 from vtryon.domain.ratelimit import TokenBucket
 from vtryon.domain.session import SessionStats
 from vtryon.ports.api import LiveStreamAPI
@@ -206,14 +214,16 @@ async def _watchdog(conn: _Connection) -> None:
         if time.monotonic() - conn.last_frame >= idle:
             with contextlib.suppress(Exception):
                 await conn.send(
-                    p.encode_control(p.ErrorMessage(code="idle", message=f"no frame for {idle:g} s; closing"))
+                    p.encode_control(
+                        p.ErrorMessage(code=ErrorCode.IDLE, message=f"no frame for {idle:g} s; closing")
+                    )
                 )
             await _close(conn.socket, CLOSE_IDLE, "idle")
             return
         if not await _session_alive(conn):
             with contextlib.suppress(Exception):
                 await conn.send(
-                    p.encode_control(p.ErrorMessage(code="expired", message="the session expired"))
+                    p.encode_control(p.ErrorMessage(code=ErrorCode.EXPIRED, message="the session expired"))
                 )
             await _close(conn.socket, p.CLOSE_POLICY, "expired")
             return
