@@ -33,7 +33,7 @@ _OTHER_SIDE = {"Left": "Right", "Right": "Left"}
 _PLATE_CONTRAST = 24.0
 _PLATE_SEPARATION = 2.5
 _PLATES_NEEDED = 3
-_MIN_BOX_SEPARATION = 0.6  # plate/skin separation under which a nail without an outline is not painted
+_MIN_BOX_SEPARATION = 1.0  # plate/skin separation under which a nail without an outline is not painted
 _AWAY = -0.25  # a finger's facing below this: it clearly turns its nail away
 
 
