@@ -9,6 +9,7 @@ from vtryon.adapters.http.connection_limits import ConnectionLimits
 from vtryon.adapters.http.errors import MAX_MESSAGE, public_message
 from vtryon.adapters.http.hosts import HostPolicy, host_name
 from vtryon.app.cli.native_logs import is_native_noise
+from vtryon.app.settings import LOOPBACK_HOSTS, Settings
 
 
 @pytest.mark.parametrize(
@@ -60,3 +61,12 @@ def test_native_lines_are_recognised() -> None:
     assert is_native_noise("W0000 00:00:1796073200.925398   11968 landmark_projection.cc:81] Using")
     assert not is_native_noise('INFO:     127.0.0.1:5000 - "GET /health HTTP/1.1" 200 OK')
     assert not is_native_noise("Traceback (most recent call last):")
+
+
+def test_allowed_hosts_default_to_the_loopback_names_only_on_loopback() -> None:
+    assert Settings.load(environ={}).effective_allowed_hosts() == LOOPBACK_HOSTS
+    assert Settings.load(environ={}, host="0.0.0.0").effective_allowed_hosts() == ()
+    named = Settings.load(environ={"VTRYON_ALLOWED_HOSTS": "a.test, *.b.test"}, host="0.0.0.0")
+    assert named.effective_allowed_hosts() == ("a.test", "*.b.test")
+    with pytest.raises(ValueError, match="ws_max"):
+        Settings.load(environ={}, ws_max_per_session=0)
