@@ -27,16 +27,23 @@ _ATTEMPTS = 3  # a free port can be taken between choosing it and redis-server b
 class RedisServer:
     """One ``redis-server`` process on loopback, without persistence, in its own directory."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, *, appendonly: bool = False) -> None:
         self.workdir = workdir
         self.port = 0
+        self.appendonly = appendonly  # AOF with fsync on every write: data survives ``restart``
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self) -> None:
+    def restart(self) -> None:
+        """Stop (SIGTERM) and start again on the same port, as an operator's restart would."""
+        port = self.port
+        self.stop()
+        self.start(port=port)
+
+    def start(self, *, port: int | None = None) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             pytest.fail(
@@ -45,7 +52,7 @@ class RedisServer:
             )
         problems: list[str] = []
         for _ in range(_ATTEMPTS):
-            self.port = _free_port()
+            self.port = port or _free_port()
             log = self.workdir / f"redis-{self.port}.log"
             with (self.workdir / f"redis-{self.port}.out").open("wb") as output:
                 self._process = subprocess.Popen(
@@ -54,7 +61,8 @@ class RedisServer:
                         "--port", str(self.port),
                         "--bind", "127.0.0.1",
                         "--save", "",
-                        "--appendonly", "no",
+                        *(("--appendonly", "yes", "--appendfsync", "always") if self.appendonly
+                          else ("--appendonly", "no")),
                         "--dir", str(self.workdir),
                         "--logfile", str(log),
                         "--daemonize", "no",

@@ -311,3 +311,4 @@ class HealthView(msgspec.Struct, kw_only=True):
     message: str
     engine: str | None
     queue_depth: int
+    workers: int = 0  # engines taking jobs: threads here, or `vtryon worker` processes seen recently

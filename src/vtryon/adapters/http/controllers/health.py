@@ -44,7 +44,11 @@ class ReadyView(msgspec.Struct, kw_only=True):
 async def health(services: ServicesDep) -> Response[HealthView]:
     status = services.tryon.health()
     body = HealthView(
-        status=status.status, message=status.message, engine=status.engine, queue_depth=status.queue_depth
+        status=status.status,
+        message=status.message,
+        engine=status.engine,
+        queue_depth=status.queue_depth,
+        workers=status.workers,
     )
     headers = {} if status.ready else {"Retry-After": "30"}
     return Response(body, status_code=200 if status.ready else 503, headers=headers)
