@@ -3,9 +3,12 @@ the body, in its own colour. On the committed astronaut, and on the evaluation p
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
 from tests.integration.preview.conftest import SHARED, load
 from tests.integration.preview.garments import product_photo, tee_outline, vest_outline
@@ -16,13 +19,14 @@ from vtryon.adapters.preview.cutout import cut_out
 from vtryon.adapters.preview.engine import LIMITS, PreviewEngine
 from vtryon.adapters.preview.keypoints import find_points
 from vtryon.adapters.preview.mesh import grid_maps
-from vtryon.adapters.preview.parts import find_parts
+from vtryon.adapters.preview.parts import find_lower_parts, find_parts
 from vtryon.adapters.shared.pose import Pose, PoseDetector
 from vtryon.app.container import build_container
 from vtryon.app.settings import Settings
 from vtryon.domain.tryon import ClothType, TryOnParams
 
 UPPER = TryOnParams(cloth_type=ClothType.UPPER)
+STATIC = Path(__file__).resolve().parents[3] / "src" / "vtryon" / "adapters" / "http" / "static" / "garments"
 
 
 def old_garment(person: np.ndarray, pose: Pose, mask: np.ndarray, seed: np.ndarray) -> np.ndarray:
@@ -221,3 +225,33 @@ def test_hair_over_the_chest_stays_in_front(
     out = engine.generate(person, tee, mask, UPPER)
 
     assert unchanged(person, out)[over_suit].mean() > 0.9
+
+
+def test_jeans_are_a_seat_and_two_legs() -> None:
+    jeans = np.asarray(Image.open(STATIC / "blue-jeans.jpg").convert("RGB"))
+    alpha = cut_out(jeans)
+
+    seat, legs = find_lower_parts(alpha, find_points(alpha))
+
+    assert len(legs) == 2
+    assert seat.top_y < seat.hem_y < 0.6 * alpha.shape[0]  # the crotch, well above the hems
+    for side, leg in zip((-1, 1), legs, strict=True):
+        assert leg.root_bottom[0] == pytest.approx(seat.centre_x)  # the legs meet at the crotch
+        assert (leg.cuff_outer[0] - seat.centre_x) * side > (leg.cuff_inner[0] - seat.centre_x) * side
+
+
+def test_trouser_legs_follow_the_legs(engine: PreviewEngine, masker: MediaPipeMasker) -> None:
+    person = load(SHARED / "tryon" / "person" / "man_1.png")
+    jeans = np.asarray(Image.open(STATIC / "blue-jeans.jpg").convert("RGB"))
+    points = detect(person).points
+    mask = masker.mask(person, ClothType.LOWER)
+
+    fitting = engine.fit(person, jeans, mask, TryOnParams(cloth_type=ClothType.LOWER))
+
+    assert pieces(fitting.coverage) == 1
+    for hip, knee in ((23, 25), (24, 26)):
+        x, y = points[hip] + (points[knee] - points[hip]) * 0.6
+        assert fitting.coverage[int(y), int(x)] > 0.5
+    # Between the knees there is no fabric: two legs, not one slab.
+    x, y = (points[25] + points[26]) / 2
+    assert fitting.coverage[int(y), int(x)] < 0.5

@@ -21,14 +21,12 @@ from vtryon.adapters.preview.body import Body
 from vtryon.adapters.preview.clearing import clear, skin_tone
 from vtryon.adapters.preview.composite import arm_layer, blend
 from vtryon.adapters.preview.cutout import cut_out
-from vtryon.adapters.preview.fitting import scale, sleeve_grids, torso_grids
+from vtryon.adapters.preview.fitting import leg_grids, lower_scale, scale, sleeve_grids, torso_grids
 from vtryon.adapters.preview.hair import hair_in_front
 from vtryon.adapters.preview.keypoints import GarmentPoints, find_points
 from vtryon.adapters.preview.limits import LIMITS
 from vtryon.adapters.preview.mesh import grid_maps
-from vtryon.adapters.preview.parts import find_parts
-from vtryon.adapters.preview.placement import place
-from vtryon.adapters.preview.warp import tps_maps
+from vtryon.adapters.preview.parts import find_lower_parts, find_parts
 from vtryon.adapters.shared.pose import PoseDetector, check_image
 from vtryon.domain.errors import Cancelled, InvalidInput
 from vtryon.domain.tryon import ClothType, TryOnParams
@@ -146,19 +144,26 @@ def _lay_upper(
 
 
 def _lay_lower(
-    cloth: Image,
-    alpha: Mask,
-    points: GarmentPoints,
-    landmarks: npt.NDArray[np.float32],
-    offset: tuple[int, int],
-    box: tuple[int, int],
+    cloth: Image, alpha: Mask, points: GarmentPoints, body: Body, box: tuple[int, int]
 ) -> tuple[Image, Float, Float, float]:
-    """Trousers and skirts: one smooth spline from the waist down the legs (hem to the ankles)."""
-    target, source = place(points, landmarks, ClothType.LOWER)
-    map_x, map_y = tps_maps(target - np.array(offset, np.float64), source, box)
-    garment = _remap(cloth, map_x, map_y, cv2.BORDER_REPLICATE)
+    """Trousers and skirts, hung from the waist: the seat (or the whole skirt) on its own grid, each
+    trouser leg on its own grid down hip -> knee -> ankle, starting on the seat's bottom edge."""
+    seat, legs = find_lower_parts(alpha, points)
+    k = lower_scale(body, 2 * seat.half)
+    source, target, mapping = torso_grids(seat, body, k, origin=body.waist)
+    map_x, map_y, covered = grid_maps(source, target, box)
     soft = np.asarray(cv2.GaussianBlur(alpha, (3, 3), 0), np.uint8)
-    under = _remap(soft, map_x, map_y, cv2.BORDER_CONSTANT).astype(np.float32) / 255.0
+    garment = _remap(cloth, map_x, map_y, cv2.BORDER_REPLICATE)
+    under = _remap(soft, map_x, map_y, cv2.BORDER_CONSTANT).astype(np.float32) / 255.0 * covered
+    for i, leg in enumerate(legs):
+        source, target = leg_grids(leg, i, body, k, mapping)
+        lx, ly, on = grid_maps(source, target, box)
+        a = _remap(soft, lx, ly, cv2.BORDER_CONSTANT).astype(np.float32) / 255.0 * on
+        mix = a[..., None]
+        garment = np.rint(garment * (1.0 - mix) + _remap(cloth, lx, ly, cv2.BORDER_REPLICATE) * mix).astype(
+            np.uint8
+        )
+        under = np.maximum(under, a)
     return garment, under, np.zeros_like(under), 0.35
 
 
@@ -255,7 +260,7 @@ class PreviewEngine:
             person[crop], pose.person[crop], mask[crop], local, tone, cloth_type, side=side, keep=hair
         )
         if cloth_type is ClothType.LOWER:
-            garment, under, over, arms_from = _lay_lower(cloth, alpha, points, pose.points, (left, top), box)
+            garment, under, over, arms_from = _lay_lower(cloth, alpha, points, local, box)
         else:
             garment, under, over, arms_from = _lay_upper(
                 cloth, alpha, points, local, box, dress=cloth_type is ClothType.OVERALL

@@ -16,7 +16,7 @@ import numpy.typing as npt
 from vtryon.adapters.preview.body import Body, along
 from vtryon.adapters.preview.parts import Sleeve, Torso
 
-__all__ = ("scale", "sleeve_grids", "torso_grids")
+__all__ = ("leg_grids", "limb_grids", "lower_scale", "scale", "sleeve_grids", "torso_grids")
 
 Vec = npt.NDArray[np.float64]
 Grid = npt.NDArray[np.float64]
@@ -35,15 +35,26 @@ def scale(body: Body, width: float) -> float:
     return EASE * body.span / max(width, 1.0)
 
 
-class _TorsoMap:
-    """Garment-photo point -> person-photo point for the torso band."""
+def lower_scale(body: Body, width: float) -> float:
+    """Person pixels per garment pixel for trousers or a skirt whose waistband is ``width`` wide: the
+    waistband laid flat spans the hips' outline (hip joints sit well inside it)."""
+    # Hip joints close up in a side view; the shoulder span (or torso length) keeps the size sane there.
+    return max(1.6 * body.hip_span, 0.95 * body.span) / max(width, 1.0)
 
-    def __init__(self, torso: Torso, body: Body, k: float) -> None:
-        self.torso, self.body, self.k = torso, body, k
+
+class _TorsoMap:
+    """Garment-photo point -> person-photo point for the torso band: the garment's row ``anchor_y``
+    sits ``origin`` pixels down the spine (the shoulder line for tops, the waist for trousers)."""
+
+    def __init__(self, torso: Torso, body: Body, k: float, *, origin: float = 0.0) -> None:
+        self.torso, self.body, self.k, self.origin = torso, body, k, origin
+
+    def down(self, y: float) -> float:
+        return self.origin + self.k * (y - self.torso.shoulder_y)
 
     def across_scale(self, y: float) -> float:
         t = self.torso
-        down = self.k * (y - t.shoulder_y)
+        down = self.down(y)
         # Below the armpits the garment must span the body (1.05 x its half width), never more than
         # half again its own width: a tight top stretched that far would no longer be itself.
         need = 1.05 * self.body.half_width(down) / max(t.half_at(y), 1.0)
@@ -52,16 +63,16 @@ class _TorsoMap:
         return self.k + (wide - self.k) * ramp
 
     def __call__(self, x: float, y: float) -> Vec:
-        t = self.torso
-        return self.body.at(self.k * (y - t.shoulder_y), self.across_scale(y) * (x - t.centre_x))
+        return self.body.at(self.down(y), self.across_scale(y) * (x - self.torso.centre_x))
 
 
-def torso_grids(torso: Torso, body: Body, k: float) -> tuple[Grid, Grid, _TorsoMap]:
-    """(source grid, target grid, the map) for the torso band."""
+def torso_grids(torso: Torso, body: Body, k: float, *, origin: float = 0.0) -> tuple[Grid, Grid, _TorsoMap]:
+    """(source grid, target grid, the map) for the torso band (or a skirt's, or trousers' seat: hung
+    from ``origin`` down the spine, see ``_TorsoMap``)."""
     ys = np.linspace(torso.top_y, torso.hem_y + 2.0, TORSO_ROWS + 1)
     xs = np.linspace(torso.centre_x - torso.half, torso.centre_x + torso.half, TORSO_COLS + 1)
     source = np.stack(np.meshgrid(xs, ys), axis=-1)
-    mapping = _TorsoMap(torso, body, k)
+    mapping = _TorsoMap(torso, body, k, origin=origin)
     target = np.array([[mapping(float(x), float(y)) for x in xs] for y in ys])
     return source, target, mapping
 
@@ -81,54 +92,100 @@ def sleeve_grids(
     """(source grid, target grid, how far down the arm it ends) of the sleeve on image side ``side``
     (0 left, 1 right). The end is in arm units: 0-1 the upper arm, 1-2 the forearm.
 
-    The sleeve turns about the top of its root (which stays on the torso's shoulder corner) until its
-    axis lies along the upper arm, then each row slides along the arm (bending at the elbow) and turns
-    with it: a rigid move per row, so the sleeve keeps its width and shape, only widened where it
-    would be narrower than the arm under it. Its length is its share of a typical arm, laid along this
-    arm as seen, and never past the wrist.
+    The sleeve covers the same share of the arm as on a body of usual proportions (an arm is about
+    ``ARM_SPANS`` shoulder spans long), laid along this arm as seen: a foreshortened arm shortens it
+    too. See ``limb_grids``.
     """
-    shoulder, elbow, wrist = body.arms[side]
-    root_mid_src = (sleeve.root_top + sleeve.root_bottom) / 2
-    cuff_mid_src = (sleeve.cuff_outer + sleeve.cuff_inner) / 2
+    return limb_grids(sleeve, body.arms[side], body, k, mapping, share=ARM_SPANS, widths=(0.2, 0.15))
+
+
+def leg_grids(leg: Sleeve, side: int, body: Body, k: float, mapping: _TorsoMap) -> tuple[Grid, Grid]:
+    """(source grid, target grid) of a trouser leg on image side ``side``, down hip -> knee -> ankle for
+    its own scaled length (never past the ankle). See ``limb_grids``."""
+    source, target, _ = limb_grids(
+        leg, body.legs[side], body, k, mapping, share=None, widths=(0.27, 0.18), exact_root=True
+    )
+    return source, target
+
+
+def limb_grids(
+    strip: Sleeve,
+    limb: list[Vec],
+    body: Body,
+    k: float,
+    mapping: _TorsoMap,
+    *,
+    share: float | None,
+    widths: tuple[float, float],
+    exact_root: bool = False,
+) -> tuple[Grid, Grid, float]:
+    """(source grid, target grid, where it ends in limb units) of a sleeve or a trouser leg.
+
+    The strip turns about the top of its root (which stays on the torso's, or the seat's, corner, so
+    the two meet without a seam) until its axis lies along the limb's first segment, then each row
+    slides along the limb (bending at the elbow or knee) and turns with it: a rigid move per row, so
+    the strip keeps its width and shape, only widened where it would be narrower than the limb under
+    it (``widths``: half widths of the two segments, in shoulder spans). ``share``: the limb's usual
+    length in shoulder spans, when the strip's length is to be its share of that (sleeves); None lays
+    it at its own scaled length (legs). Never past the limb's end. ``exact_root`` keeps the whole root
+    edge on the part it hangs from (a leg on the seat's bottom edge: turning it would open a wedge).
+    """
+    joint, middle_joint, end_joint = limb
+    root_mid_src = (strip.root_top + strip.root_bottom) / 2
+    cuff_mid_src = (strip.cuff_outer + strip.cuff_inner) / 2
     axis = cuff_mid_src - root_mid_src
     u = axis / max(float(np.hypot(*axis)), 1e-6)
-    root_top = mapping(float(sleeve.root_top[0]), float(sleeve.root_top[1]))
-    upper_dir = elbow - shoulder
-    turn = _rotation(_angle(upper_dir) - _angle(u))
-    root_mid = root_top + k * turn @ (root_mid_src - sleeve.root_top)
-    upper = float(np.hypot(*upper_dir)) or 1.0
-    arm_dir = upper_dir / upper
-    # Rows leave the root rigidly, then settle on the arm's own centre line.
-    start = float(np.dot(root_mid - shoulder, arm_dir))
-    path = [shoulder, elbow, wrist]
-    reach = upper + float(np.hypot(*(wrist - elbow))) - start
-    # The sleeve covers the same share of the arm as on a body of these proportions (an arm is about
-    # 1.5 shoulder spans long), measured along the arm as seen: a foreshortened arm shortens it too.
-    laid = max(k * sleeve.length * (1 + PAD / 3), 1.0)
-    shrink = min(laid / (ARM_SPANS * body.span), 0.97) * reach / laid
+    root_top = mapping(float(strip.root_top[0]), float(strip.root_top[1]))
+    first = middle_joint - joint
+    turn = _rotation(_angle(first) - _angle(u))
+    root_mid = root_top + k * turn @ (root_mid_src - strip.root_top)
+    upper = float(np.hypot(*first)) or 1.0
+    first_dir = first / upper
+    # Rows leave the root rigidly, then settle on the limb's own centre line.
+    start = float(np.dot(root_mid - joint, first_dir))
+    path = [joint, middle_joint, end_joint]
+    reach = max(upper + float(np.hypot(*(end_joint - middle_joint))) - start, 1.0)
+    laid = max(k * strip.length * (1 + PAD / 3), 1.0)
+    if share is not None:
+        shrink = min(laid / (share * body.span), 0.97) * reach / laid
+    else:
+        shrink = min(1.0, reach / laid)
     source_rows, target_rows = [], []
     for t in np.linspace(0.0, 1.0, SLEEVE_ROWS + 1):
         pad = 1 + PAD * t
-        outer_src = sleeve.root_top + (sleeve.cuff_outer - sleeve.root_top) * t
-        inner_src = sleeve.root_bottom + (sleeve.cuff_inner - sleeve.root_bottom) * t
-        middle = (outer_src + inner_src) / 2 + u * (PAD / 3) * sleeve.length * t
+        outer_src = strip.root_top + (strip.cuff_outer - strip.root_top) * t
+        inner_src = strip.root_bottom + (strip.cuff_inner - strip.root_bottom) * t
+        middle = (outer_src + inner_src) / 2 + u * (PAD / 3) * strip.length * t
         across_src = (outer_src - inner_src) / 2 * pad
         outer_src, inner_src = middle + across_src, middle - across_src
         distance = shrink * k * float(np.dot(middle - root_mid_src, u))
-        on_arm, direction = along(path, start + distance)
+        on_limb, direction = along(path, start + distance)
         b = _smoothstep(t / 0.4)
-        centre = (1 - b) * (root_mid + arm_dir * distance) + b * on_arm
-        direction = (1 - b) * arm_dir + b * direction
+        centre = (1 - b) * (root_mid + first_dir * distance) + b * on_limb
+        direction = (1 - b) * first_dir + b * direction
         across = k * _rotation(_angle(direction) - _angle(u)) @ across_src
         half = float(np.hypot(*across))
-        arm_half = (0.2 if start + distance < upper else 0.15) * body.span
-        if half < 1.1 * arm_half:
-            across *= 1.0 + (1.1 * arm_half / max(half, 1e-6) - 1.0) * min(1.0, t / 0.3)
+        limb_half = (widths[0] if start + distance < upper else widths[1]) * body.span
+        if half < 1.1 * limb_half:
+            across *= 1.0 + (1.1 * limb_half / max(half, 1e-6) - 1.0) * min(1.0, t / 0.3)
         target_rows.append([centre + across, centre, centre - across])
         source_rows.append([outer_src, middle, inner_src])
-    end = start + shrink * k * sleeve.length
-    fore = float(np.hypot(*(wrist - elbow))) or 1.0
-    reach_units = end / upper if end < upper else 1.0 + min((end - upper) / fore, 1.0)
+    if exact_root:
+        exact = np.array(
+            [
+                mapping(float(strip.root_top[0]), float(strip.root_top[1])),
+                mapping(float(root_mid_src[0]), float(root_mid_src[1])),
+                mapping(float(strip.root_bottom[0]), float(strip.root_bottom[1])),
+            ]
+        )
+        first_centre = target_rows[0][1]
+        for i, t in enumerate(np.linspace(0.0, 1.0, SLEEVE_ROWS + 1)):
+            b = _smoothstep(t / 0.4)
+            row = np.array(target_rows[i])
+            target_rows[i] = list((1 - b) * (exact + (row[1] - first_centre)) + b * row)
+    end = start + shrink * k * strip.length
+    lower = float(np.hypot(*(end_joint - middle_joint))) or 1.0
+    reach_units = end / upper if end < upper else 1.0 + min((end - upper) / lower, 1.0)
     return np.array(source_rows), np.array(target_rows), reach_units
 
 

@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from vtryon.adapters.preview.keypoints import GarmentPoints
 
-__all__ = ("Sleeve", "Torso", "find_parts")
+__all__ = ("Sleeve", "Torso", "find_lower_parts", "find_parts")
 
 Vec = npt.NDArray[np.float64]
 
@@ -153,3 +153,67 @@ def find_parts(
                 return torso, []
             sleeves.append(sleeve)
     return torso, sleeves
+
+
+def find_lower_parts(alpha: npt.NDArray[np.uint8], points: GarmentPoints) -> tuple[Torso, list[Sleeve]]:
+    """Trousers: the seat (waist down to the crotch) and each leg (image-left, image-right), a leg's
+    root being the seat's bottom edge from its outer corner to the crotch. A skirt (no crotch: the
+    centre column runs down to the hem) is one band, waist to hem, and no legs."""
+    solid = alpha > 127
+    rows = np.flatnonzero(solid.any(axis=1))
+    # The key points' hem is where the centre column ends: the crotch, for trousers. The hem is the
+    # garment's lowest row.
+    top, hem = int(rows[0]), int(rows[-1])
+    height = max(hem - top, 1)
+    cx = int(np.clip(round(points.centre_x), 0, solid.shape[1] - 1))
+    skip = top + max(2, int(0.05 * height))
+    centre = solid[skip : hem + 1, max(cx - 1, 0) : cx + 2].any(axis=1)
+    gaps = np.flatnonzero(~centre)
+    crotch = skip + int(gaps[0]) if gaps.size else hem
+    cols = np.flatnonzero(solid[top : (crotch if crotch > top + 2 else hem) + 1].any(axis=0))
+    half = max(points.centre_x - cols[0], cols[-1] - points.centre_x) + 1.0
+    legs: list[Sleeve] = []
+    if crotch < top + 0.8 * height:
+        for side in (-1, 1):
+            leg = _leg(solid, points.centre_x, half, crotch, hem, side)
+            if leg is None:
+                legs = []
+                break
+            legs.append(leg)
+    bottom = crotch if legs else hem
+    torso = Torso(
+        centre_x=points.centre_x,
+        half=half,
+        top_y=float(top),
+        shoulder_y=float(top),
+        armpit_y=float(top),
+        hem_y=float(bottom),
+        row_half=_row_half(solid, points.centre_x, top, bottom, half),
+    )
+    return torso, legs
+
+
+def _leg(
+    solid: npt.NDArray[np.bool_], centre_x: float, half: float, crotch: int, hem: int, side: int
+) -> Sleeve | None:
+    """One trouser leg: root from the seat's outer corner to the crotch, cuff at the hem."""
+    root_outer = np.array([centre_x + side * half, float(crotch)])
+    root_inner = np.array([centre_x, float(crotch)])
+    row = solid[max(hem - 2, 0)]
+    xs = np.flatnonzero(row[: int(centre_x)] if side < 0 else row[int(centre_x) :])
+    if xs.size < 2:
+        return None
+    if side > 0:
+        xs = xs + int(centre_x)
+    outer_x, inner_x = (float(xs[0]), float(xs[-1])) if side < 0 else (float(xs[-1]), float(xs[0]))
+    cuff_outer = np.array([outer_x, float(hem)])
+    cuff_inner = np.array([inner_x, float(hem)])
+    length = float(np.hypot(*((cuff_outer + cuff_inner) / 2 - (root_outer + root_inner) / 2)))
+    return Sleeve(
+        root_top=root_outer,
+        root_bottom=root_inner,
+        cuff_outer=cuff_outer,
+        cuff_inner=cuff_inner,
+        length=length,
+        cuff_half=abs(outer_x - inner_x) / 2,
+    )
