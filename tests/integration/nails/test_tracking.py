@@ -129,7 +129,8 @@ def test_one_tracked_hand_costs_one_landmark_pass_and_no_detector_between_search
     assert found == [1] * frames
     assert counters.frames == frames
     assert counters.landmark_passes == frames
-    # The first frame (a fresh tracker) detects by itself; every other detector run is a scheduled search.
+    # Frame 0 is a search (no hand followed yet) and frame 1 the new tracker's first, which detects by
+    # itself; every other detector run is a scheduled search.
     assert counters.detector_frames == 1 + counters.searches
     window_ms = (frames - 1) * FRAME_MS
     assert math.ceil(window_ms / SEARCH_MS) - 1 <= counters.searches <= math.ceil(window_ms / SEARCH_MS) + 1
