@@ -25,7 +25,7 @@ from vtryon.adapters.preview.fitting import leg_grids, lower_scale, scale, sleev
 from vtryon.adapters.preview.hair import hair_in_front
 from vtryon.adapters.preview.keypoints import GarmentPoints, find_points
 from vtryon.adapters.preview.limits import LIMITS
-from vtryon.adapters.preview.mesh import grid_maps
+from vtryon.adapters.preview.mesh import GridMaps, grid_maps
 from vtryon.adapters.preview.parts import find_lower_parts, find_parts
 from vtryon.adapters.shared.pose import PoseDetector, check_image
 from vtryon.domain.errors import Cancelled, InvalidInput
@@ -108,6 +108,28 @@ def _remap(image: npt.NDArray[np.uint8], map_x: Float, map_y: Float, border: int
     return np.asarray(cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=border), np.uint8)
 
 
+def _lay(
+    garment: Image, layer: Float, cloth: Image, soft: Mask, maps: GridMaps, *, first: bool = False
+) -> None:
+    """Warp one part into ``garment`` (colours) and ``layer`` (alpha), within its window only. The
+    first part is laid as it is; later ones are mixed over it by their own alpha (a sleeve's grid
+    also spans background, where the torso's colours must stay)."""
+    if maps.empty:
+        return
+    win = maps.window
+    colours = _remap(cloth, maps.map_x, maps.map_y, cv2.BORDER_REPLICATE)
+    alpha = (
+        _remap(soft, maps.map_x, maps.map_y, cv2.BORDER_CONSTANT).astype(np.float32) / 255.0 * maps.covered
+    )
+    if first:
+        garment[win] = colours
+        layer[win] = alpha
+        return
+    mix = alpha[..., None]
+    garment[win] = np.rint(garment[win] * (1.0 - mix) + colours * mix).astype(np.uint8)
+    layer[win] = np.maximum(layer[win], alpha)
+
+
 def _lay_upper(
     cloth: Image, alpha: Mask, points: GarmentPoints, body: Body, box: tuple[int, int], *, dress: bool
 ) -> tuple[Image, Float, Float, float]:
@@ -117,10 +139,10 @@ def _lay_upper(
     # A dress is sized by its chest or its skirt, whichever is wider (a halter's chest is narrow).
     k = scale(body, max(points.chest_width, points.body_width) if dress else points.body_width)
     source, target, mapping = torso_grids(torso, body, k)
-    map_x, map_y, covered = grid_maps(source, target, box)
     soft = np.asarray(cv2.GaussianBlur(alpha, (3, 3), 0), np.uint8)
-    garment = _remap(cloth, map_x, map_y, cv2.BORDER_REPLICATE)
-    under = _remap(soft, map_x, map_y, cv2.BORDER_CONSTANT).astype(np.float32) / 255.0 * covered
+    garment = np.zeros((*box, 3), np.uint8)
+    under = np.zeros(box, np.float32)
+    _lay(garment, under, cloth, soft, grid_maps(source, target, box), first=True)
     over = np.zeros_like(under)
     ends: list[float] = []
     if sleeves:
@@ -131,14 +153,7 @@ def _lay_upper(
         for i, sleeve in enumerate(sleeves):
             source, target, reach = sleeve_grids(sleeve, i, body, k, mapping)
             ends.append(reach)
-            sx, sy, on = grid_maps(source, target, box)
-            a = _remap(band, sx, sy, cv2.BORDER_CONSTANT).astype(np.float32) / 255.0 * on
-            colours = _remap(cloth, sx, sy, cv2.BORDER_REPLICATE)
-            # The sleeve's colours over the torso's, by the sleeve's own alpha: where the sleeve is
-            # barely there, the torso's colours stay (the sleeve's grid also spans background).
-            mix = a[..., None]
-            garment = np.rint(garment * (1.0 - mix) + colours * mix).astype(np.uint8)
-            over = np.maximum(over, a)
+            _lay(garment, over, cloth, band, grid_maps(source, target, box))
     # Arms go in front of the torso from where the sleeves end (a third down the upper arm without).
     return garment, under, over, (0.9 * min(ends) if ends else 0.35)
 
@@ -151,19 +166,13 @@ def _lay_lower(
     seat, legs = find_lower_parts(alpha, points)
     k = lower_scale(body, 2 * seat.half)
     source, target, mapping = torso_grids(seat, body, k, origin=body.waist)
-    map_x, map_y, covered = grid_maps(source, target, box)
     soft = np.asarray(cv2.GaussianBlur(alpha, (3, 3), 0), np.uint8)
-    garment = _remap(cloth, map_x, map_y, cv2.BORDER_REPLICATE)
-    under = _remap(soft, map_x, map_y, cv2.BORDER_CONSTANT).astype(np.float32) / 255.0 * covered
+    garment = np.zeros((*box, 3), np.uint8)
+    under = np.zeros(box, np.float32)
+    _lay(garment, under, cloth, soft, grid_maps(source, target, box), first=True)
     for i, leg in enumerate(legs):
         source, target = leg_grids(leg, i, body, k, mapping)
-        lx, ly, on = grid_maps(source, target, box)
-        a = _remap(soft, lx, ly, cv2.BORDER_CONSTANT).astype(np.float32) / 255.0 * on
-        mix = a[..., None]
-        garment = np.rint(garment * (1.0 - mix) + _remap(cloth, lx, ly, cv2.BORDER_REPLICATE) * mix).astype(
-            np.uint8
-        )
-        under = np.maximum(under, a)
+        _lay(garment, under, cloth, soft, grid_maps(source, target, box))
     return garment, under, np.zeros_like(under), 0.35
 
 

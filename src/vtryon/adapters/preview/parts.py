@@ -79,12 +79,17 @@ def _sleeve(solid: npt.NDArray[np.bool_], torso: Torso, side: int) -> Sleeve | N
     root_top = np.array([edge_x, min(top_y, torso.armpit_y - 2)])
     root_bottom = np.array([edge_x, torso.armpit_y])
     root_mid = (root_top + root_bottom) / 2
-    ys, xs = np.nonzero(solid)
     # Beyond the band by a margin: a hem that flares a little past the band is not a sleeve.
-    outside = (xs - edge_x) * side > 0.08 * torso.half
-    if outside.sum() < 20:
+    limit = edge_x + side * 0.08 * torso.half
+    if side > 0:
+        first = int(np.floor(limit)) + 1
+        ys, xs = np.nonzero(solid[:, max(first, 0) :])
+        xs = xs + max(first, 0)
+    else:
+        ys, xs = np.nonzero(solid[:, : max(int(np.ceil(limit)), 0)])
+    if xs.size < 20:
         return None
-    pts = np.stack([xs[outside], ys[outside]], axis=1).astype(np.float64)
+    pts = np.stack([xs, ys], axis=1).astype(np.float64)
     # The sleeve's far end: its pixel farthest from the root (the key points' tip is a cuff corner).
     far = pts[int(np.argmax(((pts - root_mid) ** 2).sum(axis=1)))]
     middle_of_tip = pts[((pts - far) ** 2).sum(axis=1) < (0.4 * torso.half) ** 2].mean(axis=0)
