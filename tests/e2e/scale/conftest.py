@@ -4,9 +4,6 @@ one real redis-server (AOF on), each with its own log under the test's tmp dir."
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,6 +14,7 @@ import msgspec
 import pytest
 
 from tests.support.images import encoded
+from tests.support.processes import Proc
 from tests.support.redis_server import RedisServer
 from tests.support.server import free_port
 
@@ -28,55 +26,6 @@ JOB_ENV = {
     "VTRYON_WORKER_GRACE": "5",
     "HF_HUB_OFFLINE": "1",
 }
-
-
-@dataclass
-class Proc:
-    """One child process; ``base`` is set for API replicas."""
-
-    name: str
-    argv: list[str]
-    env: dict[str, str]
-    log: Path
-    base: str | None = None
-    process: subprocess.Popen[bytes] | None = None
-
-    def start(self, ready: Callable[[], bool], timeout: float = 90.0) -> Proc:
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, *self.argv], stdout=out, stderr=subprocess.STDOUT, env=self.env
-            )
-        deadline = time.monotonic() + timeout
-        while not ready():
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited {self.process.returncode}: {self.tail()}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{self.name} not ready in {timeout} s: {self.tail()}")
-            time.sleep(0.1)
-        return self
-
-    def tail(self) -> str:
-        return self.log.read_text(errors="replace")[-3000:]
-
-    def kill(self) -> None:
-        """kill -9: no goodbye to Redis, no handing back."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(10)
-
-    def client(self, timeout: float = 30) -> httpx.Client:
-        assert self.base is not None
-        return httpx.Client(base_url=self.base, timeout=timeout)
 
 
 @dataclass
