@@ -305,7 +305,7 @@ class PreviewEngine:
         full_garment = np.zeros_like(person)
         full_garment[crop] = garment
         coverage = np.zeros((h, w), np.float32)
-        coverage[crop] = np.maximum(under, over) * inside
+        coverage[crop] = np.maximum(under, over) * (mask[crop] > 127)
         shown = np.zeros((h, w), np.float32)
         shown[crop] = visible
         return Fitting(image=result, garment=full_garment, coverage=coverage, visible=shown)
