@@ -126,12 +126,11 @@ class MediaPipeNailRenderer:
             nails = _nails_of(frame, hand.points, hand.image_side, hand.score)
             if self._smoother is not None:
                 nails = self._smoother.smooth(slot, nails, timestamp_ms / 1000.0)
-            if self._refine:
-                nails = [refine_nail(frame, nail) for nail in nails]
-                if self._shapes is not None:
-                    nails = self._shapes.apply(frame, slot, nails)
-                else:
-                    nails = _outlined(frame, nails)
+            if self._refine and self._shapes is not None:
+                # Video: refinement and outline carried in each nail's frame, re-estimated on a schedule.
+                nails = self._shapes.apply(frame, slot, nails)
+            elif self._refine:
+                nails = _outlined(frame, [refine_nail(frame, nail) for nail in nails])
             painted.extend(nails)
             scores.extend(n.confidence for n in nails)
         if self._smoother is not None:

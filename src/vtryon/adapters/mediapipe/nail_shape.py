@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vtryon.adapters.mediapipe.nail_geometry import Nail
+from vtryon.adapters.mediapipe.nail_refine import refine_nail
 
 __all__ = ("GRID", "REACH", "ShapeCache", "estimate_shape", "patch_to_image", "with_shape")
 
@@ -182,49 +183,87 @@ def with_shape(frame: npt.NDArray[np.uint8], nail: Nail) -> Nail:
     return nail if estimate.shape is None else replace(nail, shape=estimate.shape)
 
 
+@dataclass(frozen=True, slots=True)
+class _Fit:
+    """What the pixels said about one nail, relative to its box: carried to later frames."""
+
+    pose: Nail  # the box it was estimated for (to tell when the finger has turned or resized)
+    frame: int
+    shift: tuple[float, float]  # refinement's move along / across, in nail lengths / widths
+    scale: tuple[float, float]  # refinement's length and width factors
+    shape: _F32 | None
+
+    def on(self, nail: Nail) -> Nail:
+        c, s = math.cos(nail.angle), math.sin(nail.angle)
+        da, db = self.shift[0] * nail.length, self.shift[1] * nail.width
+        return replace(
+            nail,
+            cx=nail.cx + da * c - db * s,
+            cy=nail.cy + da * s + db * c,
+            length=nail.length * self.scale[0],
+            width=nail.width * self.scale[1],
+            shape=self.shape,
+        )
+
+
+def _fit(frame: npt.NDArray[np.uint8], nail: Nail, count: int) -> _Fit:
+    refined = refine_nail(frame, nail)
+    c, s = math.cos(nail.angle), math.sin(nail.angle)
+    dx, dy = refined.cx - nail.cx, refined.cy - nail.cy
+    return _Fit(
+        pose=nail,
+        frame=count,
+        shift=((dx * c + dy * s) / nail.length, (-dx * s + dy * c) / nail.width),
+        scale=(refined.length / nail.length, refined.width / nail.width),
+        shape=estimate_shape(frame, refined).shape,
+    )
+
+
 class ShapeCache:
-    """Outlines per (hand slot, finger) for video: estimated on the first frame a nail is seen, then
-    again every ``every`` frames, or sooner when the nail's pose changed (turned or resized), one nail
-    per frame at most, so the per-frame cost stays about one estimate (~0.3 ms) whatever the hand count.
+    """Per (hand slot, finger), for video, what the pixels say about a nail (its refinement, see
+    ``nail_refine``, and its outline), kept in the nail's own frame so it moves with the tracked nail.
+    Estimated when a nail appears, again every ``every`` frames, or sooner when the finger turned or
+    changed size; one nail per frame at most (the stalest), so the per-frame cost is about one estimate
+    (~1 ms) on some frames and none on the others, whatever the number of hands.
     """
 
     def __init__(self, *, every: int = 15, max_turn_rad: float = 0.35, max_resize: float = 0.25) -> None:
         self.every = every
         self.max_turn = max_turn_rad
         self.max_resize = max_resize
-        self._seen: dict[tuple[int, int], tuple[Nail, int, _F32 | None]] = {}
+        self._seen: dict[tuple[int, int], _Fit] = {}
         self._frame = 0
-        self.estimates = 0  # outlines estimated so far: the cost, for tests and benchmarks
+        self.estimates = 0  # nails estimated so far: the cost, for tests and benchmarks
 
     def reset(self) -> None:
         self._seen.clear()
 
-    def _stale(self, old: Nail, age: int, nail: Nail) -> float:
-        """How much a re-estimate is due (> 1: due); 0 when the cached outline still fits."""
-        turn = abs(math.remainder(nail.angle - old.angle, math.tau)) / self.max_turn
-        resize = abs(math.log(max(nail.width, 1e-3) / max(old.width, 1e-3))) / self.max_resize
-        return max(age / self.every, turn, resize)
+    def _stale(self, fit: _Fit, nail: Nail) -> float:
+        """How much a re-estimate is due (>= 1: due)."""
+        turn = abs(math.remainder(nail.angle - fit.pose.angle, math.tau)) / self.max_turn
+        resize = abs(math.log(max(nail.width, 1e-3) / max(fit.pose.width, 1e-3))) / self.max_resize
+        return max((self._frame - fit.frame) / self.every, turn, resize)
 
     def apply(self, frame: npt.NDArray[np.uint8], slot: int, nails: list[Nail]) -> list[Nail]:
+        """The nails (as tracked, before refinement) refined and outlined from what is known of them."""
         self._frame += 1
         keys = [(slot, n.finger) for n in nails]
         for key in [k for k in self._seen if k[0] == slot and k not in keys]:
             del self._seen[key]
         due: list[tuple[float, int]] = []
         for i, (key, nail) in enumerate(zip(keys, nails, strict=True)):
-            cached = self._seen.get(key)
-            staleness = 2.0 if cached is None else self._stale(cached[0], self._frame - cached[1], nail)
+            fit = self._seen.get(key)
+            staleness = 2.0 if fit is None else self._stale(fit, nail)
             if staleness >= 1.0:
                 due.append((staleness, i))
         if due:
             _, i = max(due)
-            self._seen[keys[i]] = (nails[i], self._frame, estimate_shape(frame, nails[i]).shape)
+            self._seen[keys[i]] = _fit(frame, nails[i], self._frame)
             self.estimates += 1
         out = []
         for key, nail in zip(keys, nails, strict=True):
-            cached = self._seen.get(key)
-            shape = cached[2] if cached is not None else None
-            out.append(nail if shape is None else replace(nail, shape=shape))
+            fit = self._seen.get(key)
+            out.append(nail if fit is None else fit.on(nail))
         return out
 
     def keep_hands(self, slots: set[int]) -> None:
