@@ -17,6 +17,7 @@ from vtryon.adapters.preview.body import Body
 from vtryon.adapters.preview.clearing import skin_tone, to_lab
 from vtryon.adapters.preview.cutout import cut_out
 from vtryon.adapters.preview.engine import LIMITS, PreviewEngine
+from vtryon.adapters.preview.fitting import scale, torso_grids
 from vtryon.adapters.preview.keypoints import find_points
 from vtryon.adapters.preview.mesh import grid_maps
 from vtryon.adapters.preview.parts import find_lower_parts, find_parts
@@ -257,3 +258,25 @@ def test_trouser_legs_follow_the_legs(engine: PreviewEngine, masker: MediaPipeMa
     # Between the knees there is no fabric: two legs, not one slab.
     x, y = (points[25] + points[26]) / 2
     assert fitting.coverage[int(y), int(x)] < 0.5
+
+
+def test_straps_keep_their_width(astronaut_pose: Pose) -> None:
+    alpha = cut_out(product_photo(vest_outline())[0])
+    points = find_points(alpha)
+    torso, _ = find_parts(alpha, points, dress=False)
+    body = Body(astronaut_pose.points)
+    k = scale(body, points.body_width)
+
+    source, target, _ = torso_grids(torso, body, k)
+
+    # Above the armpits (the straps) every cell is the garment's cell scaled by k alike across and
+    # down: turned with the spine, never stretched sideways into a slab.
+    rows = [i for i in range(len(source) - 1) if source[i + 1, 0, 1] <= torso.armpit_y]
+    assert len(rows) >= 3
+    for i in rows:
+        for j in range(source.shape[1] - 1):
+            across = np.hypot(*(target[i, j + 1] - target[i, j])) / np.hypot(
+                *(source[i, j + 1] - source[i, j])
+            )
+            down = np.hypot(*(target[i + 1, j] - target[i, j])) / np.hypot(*(source[i + 1, j] - source[i, j]))
+            assert across == pytest.approx(k, rel=0.01) and down == pytest.approx(k, rel=0.01)
