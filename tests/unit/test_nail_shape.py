@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import cv2
 import numpy as np
+import pytest
 
 from vtryon.adapters.mediapipe.nail_geometry import Nail
 from vtryon.adapters.mediapipe.nail_paint import paint_nails, prepare_design
@@ -61,23 +62,27 @@ def test_tiny_nails_are_left_to_the_box() -> None:
     assert estimate_shape(_fingertip((17, 22)), small).shape is None
 
 
-def test_video_estimates_one_outline_per_frame_and_reuses_it_while_the_pose_holds() -> None:
+def test_video_carries_outlines_and_re_estimates_one_nail_per_frame_when_due() -> None:
     frame = _fingertip((17, 22))
     nails = [replace(GUESS, finger=f) for f in range(3)]
     cache = ShapeCache(every=8)
     first = cache.apply(frame, 0, nails)
-    assert cache.estimates == 1
-    assert sum(n.shape is not None for n in first) == 1
-    for _ in range(2):
-        latest = cache.apply(frame, 0, nails)
-    assert cache.estimates == 3
-    assert all(n.shape is not None for n in latest)
-    for _ in range(3):
+    assert cache.estimates == 3  # new nails are all estimated at once
+    assert all(n.shape is not None for n in first)
+    for _ in range(5):
         cache.apply(frame, 0, nails)
     assert cache.estimates == 3  # same pose, not yet due: the outlines are carried
+    moved = [replace(n, cx=n.cx + 3.0) for n in nails]
+    shifts = [m.cx - n.cx for m, n in zip(cache.apply(frame, 0, moved), first, strict=True)]
+    assert shifts == pytest.approx([3.0] * 3)  # what was estimated moves with the nail
     turned = [replace(n, angle=n.angle + 0.5) for n in nails]
     cache.apply(frame, 0, turned)
-    assert cache.estimates == 4  # a turned finger is re-estimated at once
-    cache.keep_hands(set())  # the hand left: its outlines are forgotten
+    cache.apply(frame, 0, turned)
+    assert cache.estimates == 5  # turned fingers are re-estimated, one per frame
+    cache.keep_hands(set())  # the hand left: what was known of its nails is forgotten
     cache.apply(frame, 0, nails)
-    assert cache.estimates == 5
+    assert cache.estimates == 8
+
+
+def test_video_does_not_paint_a_box_on_what_looks_like_skin() -> None:
+    assert ShapeCache().apply(_fingertip(None), 0, [GUESS]) == []

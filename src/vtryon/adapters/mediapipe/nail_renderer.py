@@ -12,7 +12,7 @@ from vtryon.adapters.mediapipe.hands import ModelSize, RunMode
 from vtryon.adapters.mediapipe.nail_geometry import Nail, finger_facing, nails_from_landmarks
 from vtryon.adapters.mediapipe.nail_paint import PreparedDesign, paint_nails, prepare_design
 from vtryon.adapters.mediapipe.nail_refine import plate_contrast, refine_nail
-from vtryon.adapters.mediapipe.nail_shape import ShapeCache, estimate_shape
+from vtryon.adapters.mediapipe.nail_shape import MIN_BOX_SEPARATION, ShapeCache, estimate_shape
 from vtryon.adapters.mediapipe.smoothing import NailSmoother
 from vtryon.adapters.mediapipe.still_hands import StillHandFinder
 from vtryon.adapters.mediapipe.tracking import HandSource, hand_tracker
@@ -33,7 +33,6 @@ _OTHER_SIDE = {"Left": "Right", "Right": "Left"}
 _PLATE_CONTRAST = 24.0
 _PLATE_SEPARATION = 2.5
 _PLATES_NEEDED = 3
-_MIN_BOX_SEPARATION = 1.0  # plate/skin separation under which a nail without an outline is not painted
 _AWAY = -0.25  # a finger's facing below this: it clearly turns its nail away
 
 
@@ -69,7 +68,7 @@ def _outlined(frame: Image, nails: list[Nail]) -> list[Nail]:
         estimate = estimate_shape(frame, nail)
         if estimate.shape is not None:
             out.append(replace(nail, shape=estimate.shape))
-        elif estimate.separation >= _MIN_BOX_SEPARATION:
+        elif estimate.separation >= MIN_BOX_SEPARATION:
             out.append(nail)
     return out
 

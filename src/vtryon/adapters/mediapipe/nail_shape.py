@@ -28,7 +28,15 @@ import numpy.typing as npt
 from vtryon.adapters.mediapipe.nail_geometry import Nail
 from vtryon.adapters.mediapipe.nail_refine import refine_nail
 
-__all__ = ("GRID", "REACH", "ShapeCache", "estimate_shape", "patch_to_image", "with_shape")
+__all__ = (
+    "GRID",
+    "MIN_BOX_SEPARATION",
+    "REACH",
+    "ShapeCache",
+    "estimate_shape",
+    "patch_to_image",
+    "with_shape",
+)
 
 #: Patch size (rows along the nail, columns across): enough for a smooth outline, cheap at any scale.
 GRID = (40, 32)
@@ -38,6 +46,9 @@ _MIN_SEPARATION = 1.6  # plate vs skin: mean distance over pooled spread (Fisher
 _AREA_RANGE = (0.5, 1.7)  # plate area found / the geometry box's area, outside = implausible
 _SUPPORT = 0.9  # the plate may reach this far (in nail lengths / widths) from the centre
 _MIN_WIDTH_PX = 5.0  # below this the pixels cannot show an outline
+#: Plate/skin separation under which a nail without an outline is not painted: its box's centre looks
+#: like the skin below its cuticle, so it is most likely on skin (precision first; docs/nails.md).
+MIN_BOX_SEPARATION = 1.0
 
 _F32 = npt.NDArray[np.float32]
 
@@ -192,6 +203,7 @@ class _Fit:
     shift: tuple[float, float]  # refinement's move along / across, in nail lengths / widths
     scale: tuple[float, float]  # refinement's length and width factors
     shape: _F32 | None
+    separation: float  # plate vs skin below the cuticle (see estimate_shape)
 
     def on(self, nail: Nail) -> Nail:
         c, s = math.cos(nail.angle), math.sin(nail.angle)
@@ -210,25 +222,37 @@ def _fit(frame: npt.NDArray[np.uint8], nail: Nail, count: int) -> _Fit:
     refined = refine_nail(frame, nail)
     c, s = math.cos(nail.angle), math.sin(nail.angle)
     dx, dy = refined.cx - nail.cx, refined.cy - nail.cy
+    estimate = estimate_shape(frame, refined)
     return _Fit(
         pose=nail,
         frame=count,
         shift=((dx * c + dy * s) / nail.length, (-dx * s + dy * c) / nail.width),
         scale=(refined.length / nail.length, refined.width / nail.width),
-        shape=estimate_shape(frame, refined).shape,
+        shape=estimate.shape,
+        separation=estimate.separation,
     )
 
 
 class ShapeCache:
     """Per (hand slot, finger), for video, what the pixels say about a nail (its refinement, see
     ``nail_refine``, and its outline), kept in the nail's own frame so it moves with the tracked nail.
-    Estimated when a nail appears, again every ``every`` frames, or sooner when the finger turned or
-    changed size; one nail per frame at most (the stalest), so the per-frame cost is about one estimate
-    (~1 ms) on some frames and none on the others, whatever the number of hands.
+    Estimated when a nail appears (all new nails at once: a hand coming into view costs ~1 ms per
+    nail on that frame), again every ``every`` frames, or sooner when the finger turned or changed size,
+    one such re-estimate per frame at most (the stalest), so the per-frame cost is about one estimate on
+    some frames and none on the others. As for stills, a nail without an outline whose box's centre
+    looks like the skin below its cuticle (separation < ``min_box_separation``) is not painted.
     """
 
-    def __init__(self, *, every: int = 15, max_turn_rad: float = 0.35, max_resize: float = 0.25) -> None:
+    def __init__(
+        self,
+        *,
+        every: int = 15,
+        max_turn_rad: float = 0.35,
+        max_resize: float = 0.25,
+        min_box_separation: float = MIN_BOX_SEPARATION,
+    ) -> None:
         self.every = every
+        self.min_box_separation = min_box_separation
         self.max_turn = max_turn_rad
         self.max_resize = max_resize
         self._seen: dict[tuple[int, int], _Fit] = {}
@@ -250,20 +274,23 @@ class ShapeCache:
         keys = [(slot, n.finger) for n in nails]
         for key in [k for k in self._seen if k[0] == slot and k not in keys]:
             del self._seen[key]
-        due: list[tuple[float, int]] = []
+        stale: list[tuple[float, int]] = []
         for i, (key, nail) in enumerate(zip(keys, nails, strict=True)):
             fit = self._seen.get(key)
-            staleness = 2.0 if fit is None else self._stale(fit, nail)
-            if staleness >= 1.0:
-                due.append((staleness, i))
-        if due:
-            _, i = max(due)
+            if fit is None:
+                self._seen[key] = _fit(frame, nail, self._frame)
+                self.estimates += 1
+            elif (staleness := self._stale(fit, nail)) >= 1.0:
+                stale.append((staleness, i))
+        if stale:
+            _, i = max(stale)
             self._seen[keys[i]] = _fit(frame, nails[i], self._frame)
             self.estimates += 1
         out = []
         for key, nail in zip(keys, nails, strict=True):
-            fit = self._seen.get(key)
-            out.append(nail if fit is None else fit.on(nail))
+            fit = self._seen[key]
+            if fit.shape is not None or fit.separation >= self.min_box_separation:
+                out.append(fit.on(nail))
         return out
 
     def keep_hands(self, slots: set[int]) -> None:
