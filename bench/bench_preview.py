@@ -1,7 +1,8 @@
 """Preview engine latency at 768x1024 on one core, whole call and per stage.
 
-Garments: two drawn product shots (committed) and, when ../shared/data is present, the CatVTON demo
-garments (evaluation only). Masks come from MediaPipeMasker, outside the timed call.
+Garments: three drawn product shots (committed: two from the tests, the web catalogue's jeans) and,
+when ../shared/data is present, the CatVTON demo garments (evaluation only). Masks come from
+MediaPipeMasker, outside the timed call.
 
     python bench/bench_preview.py [--repeats 15]
 """
@@ -30,19 +31,27 @@ from vtryon.adapters.preview.engine import STAGES, PreviewEngine  # noqa: E402
 from vtryon.domain.tryon import ClothType, TryOnParams  # noqa: E402
 
 SHARED_GARMENTS = ROOT.parent / "shared" / "data" / "tryon" / "garment"
+CATALOGUE = ROOT / "src" / "vtryon" / "adapters" / "http" / "static" / "garments"
 STAGE_NAMES = ("pose", "cut_out", "key_points", "warp", "composite")
+
+
+def _rgb(path: Path) -> np.ndarray:
+    return np.asarray(Image.open(path).convert("RGB"))
 
 
 def garments() -> list[tuple[str, ClothType, np.ndarray]]:
     found = [
         ("drawn tee", ClothType.UPPER, product_photo(tee_outline())[0]),
         ("drawn vest", ClothType.UPPER, product_photo(vest_outline(), colour=(200, 40, 60))[0]),
+        (
+            "catalogue jeans",
+            ClothType.LOWER,
+            np.asarray(Image.open(CATALOGUE / "blue-jeans.jpg").convert("RGB")),
+        ),
     ]
     if SHARED_GARMENTS.is_dir():
         for path in sorted(SHARED_GARMENTS.glob("*/*.*")):
-            found.append(
-                (path.name, ClothType(path.parent.name), np.asarray(Image.open(path).convert("RGB")))
-            )
+            found.append((path.name, ClothType(path.parent.name), _rgb(path)))
     return found
 
 

@@ -157,7 +157,8 @@ def clear(
     to_background = old & ~under_body
     if to_background.any():
         around = (silhouette < 0.3) & ~old
-        fallback = np.median(lab[around][::16], axis=0) if around.any() else tone
+        sample = lab[::4, ::4][around[::4, ::4]]
+        fallback = np.median(sample, axis=0) if sample.size else tone
         background = _spread(lab, around.astype(np.float32), side / 30, np.asarray(fallback, np.float32))
         out_lab[to_background] = background[to_background]
 
