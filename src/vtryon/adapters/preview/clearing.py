@@ -149,7 +149,7 @@ def clear(
         # The old garment's own shading (folds, shadow under the arm) over its local mean, softened.
         light = lab[..., 0]
         mean = _spread(light[..., None], old.astype(np.float32), side / 40, np.array([50.0], np.float32))
-        shading = np.clip(light / np.maximum(mean[..., 0], 1.0), 0.75, 1.2) ** 0.6
+        shading = np.clip(light / np.maximum(mean[..., 0], 1.0), 0.75, 1.2) ** 0.35
         filled = near_skin[to_skin]
         filled[:, 0] *= shading[to_skin]
         out_lab[to_skin] = filled
