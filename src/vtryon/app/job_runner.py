@@ -22,6 +22,21 @@ from vtryon.ports.masker import Masker
 __all__ = ("JobRunner",)
 
 
+class _Decoded:
+    """A job's decoded photos between the two stages, and how long decoding took."""
+
+    __slots__ = ("decode_ms", "finished_at", "request")
+
+    def __init__(self, request: TryOnRequest | None, decode_ms: float, finished_at: float) -> None:
+        self.request = request
+        self.decode_ms = decode_ms
+        self.finished_at = finished_at
+
+
+#: Seconds between the end of decoding and the engine stage below which the decode ran inline.
+_INLINE = 0.002
+
+
 class JobRunner:
     """A ``JobHandler``: turns a ``TryOnJob`` into a ``JobResult`` with the codec, masker and engine."""
 
@@ -44,12 +59,29 @@ class JobRunner:
         self._decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vtryon-decode")
 
     def __call__(self, job: TryOnJob, progress: ProgressCallback, should_stop: StopCheck) -> JobResult:
-        waited_ms = max(0.0, (self._clock() - job.submitted_at) * 1000) if job.submitted_at else 0.0
+        return self.run(self.prepare(job), job, progress, should_stop)
+
+    def prepare(self, job: TryOnJob) -> _Decoded:
+        """The CPU stage: decode and check the photos (a queue may run it ahead, beside the engine)."""
         started = time.perf_counter()
         request = self.decode(job.person, job.cloth, job.params, job.mask)
-        decode_ms = (time.perf_counter() - started) * 1000
-        result = self.render(request, job.params, progress=progress, should_stop=should_stop)
-        del request  # the photos go now, not when the caller lets go of the result
+        finished = time.perf_counter()
+        return _Decoded(request, (finished - started) * 1000, finished)
+
+    def run(
+        self, prepared: object, job: TryOnJob, progress: ProgressCallback, should_stop: StopCheck
+    ) -> JobResult:
+        """The engine stage: mask, engine, encode; only the encoded image leaves."""
+        assert isinstance(prepared, _Decoded)
+        # "queue" is time spent waiting for the engine. Decoding right before this stage (no queue ran it
+        # ahead) was not waiting; decoding that ended earlier happened while the job waited anyway.
+        waited_ms = max(0.0, (self._clock() - job.submitted_at) * 1000) if job.submitted_at else 0.0
+        if time.perf_counter() - prepared.finished_at < _INLINE:
+            waited_ms = max(0.0, waited_ms - prepared.decode_ms)
+        assert prepared.request is not None
+        result = self.render(prepared.request, job.params, progress=progress, should_stop=should_stop)
+        decode_ms = prepared.decode_ms
+        prepared.request = None  # the photos go now, not when the caller lets go of ``prepared``
         timings = {"queue": waited_ms, "decode": decode_ms, **result.timings_ms}
         assert result.encoded is not None
         return JobResult(encoded=result.encoded, seed=result.seed, engine=result.engine, timings_ms=timings)

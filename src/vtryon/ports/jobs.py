@@ -25,6 +25,7 @@ __all__ = (
     "JobQueue",
     "JobResult",
     "QueueStats",
+    "StagedJobHandler",
     "TryOnJob",
 )
 
@@ -90,6 +91,20 @@ class JobHandler(Protocol):
     """Runs one job where the engine lives; raises domain errors (``Cancelled`` when told to stop)."""
 
     def __call__(self, job: TryOnJob, progress: ProgressCallback, should_stop: StopCheck) -> JobResult: ...
+
+
+class StagedJobHandler(JobHandler, Protocol):
+    """A handler in two stages, so a queue can decode the next job while the engine runs this one.
+
+    ``prepare`` is CPU work (decoding); ``run`` takes what it returned and does the rest. Calling the
+    handler is the same as ``run(prepare(job), ...)``.
+    """
+
+    def prepare(self, job: TryOnJob) -> object: ...
+
+    def run(
+        self, prepared: object, job: TryOnJob, progress: ProgressCallback, should_stop: StopCheck
+    ) -> JobResult: ...
 
 
 @dataclass(frozen=True, slots=True)

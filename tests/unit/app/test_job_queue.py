@@ -217,3 +217,42 @@ def test_a_consumed_result_is_forgotten(queue: ThreadJobQueue) -> None:
 def test_unknown_jobs_are_not_found(queue: ThreadJobQueue) -> None:
     with pytest.raises(NotFound):
         run(queue.info("nope"))
+
+
+@dataclass
+class TwoStageHandler(StepHandler):
+    """Records when each job's photos were 'decoded' (prepare) relative to the engine stage (run)."""
+
+    prepared: list[str] = field(default_factory=list)
+
+    def prepare(self, job: TryOnJob) -> object:
+        self.prepared.append(job.owner)
+        return job.owner
+
+    def run(
+        self, prepared: object, job: TryOnJob, progress: ProgressCallback, should_stop: StopCheck
+    ) -> JobResult:
+        assert prepared == job.owner
+        return self(job, progress, should_stop)
+
+
+def test_the_next_job_is_decoded_while_the_engine_runs_and_no_further() -> None:
+    handler = TwoStageHandler(gate=threading.Event())
+    queue = ThreadJobQueue(handler, max_pending=4, workers=1)
+    try:
+
+        async def scenario() -> None:
+            first = await queue.submit(job("first"))
+            await asyncio.to_thread(wait_state, queue, first)
+            for owner in ("second", "third"):
+                await queue.submit(job(owner))
+            deadline = time.monotonic() + 5
+            while "second" not in handler.prepared and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            assert handler.prepared == ["first", "second"]  # one ahead per engine, while first still runs
+            assert handler.gate is not None
+            handler.gate.set()
+
+        run(scenario())
+    finally:
+        queue.close()

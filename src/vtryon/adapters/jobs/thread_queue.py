@@ -19,15 +19,16 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import cast
 
 import msgspec
 
 from vtryon.domain.errors import Busy, Cancelled, NotFound, TimedOut, VtryonError
 from vtryon.domain.session import new_id
 from vtryon.domain.tryon import JobEvent, JobInfo, JobState
-from vtryon.ports.jobs import JobFailure, JobHandler, JobResult, QueueStats, TryOnJob
+from vtryon.ports.jobs import JobFailure, JobHandler, JobResult, QueueStats, StagedJobHandler, TryOnJob
 
 __all__ = ("ThreadJobQueue",)
 
@@ -45,6 +46,7 @@ class _Job:
     subscribers: list[_Subscriber] = field(default_factory=list)
     result: JobResult | None = None
     failure: JobFailure | None = None
+    prepared: Future[object] | None = None  # decoded ahead while the engine runs another job
 
 
 class ThreadJobQueue:
@@ -88,6 +90,14 @@ class ThreadJobQueue:
         self._durations: deque[float] = deque(maxlen=20)
         self._running = 0
         self._closed = False
+        # A two-stage handler lets one thread decode the next jobs (as many as there are workers) while
+        # the engines run: the device does not wait for the CPU, and at most 2 x workers jobs are decoded.
+        self._staged: StagedJobHandler | None = None
+        self._prefetcher: ThreadPoolExecutor | None = None
+        if callable(getattr(handler, "prepare", None)) and callable(getattr(handler, "run", None)):
+            self._staged = cast(StagedJobHandler, handler)
+            self._prefetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vtryon-prefetch")
+        self._lookahead = workers
         self._threads = [
             threading.Thread(target=self._serve, name=f"vtryon-worker-{i}", daemon=True)
             for i in range(workers)
@@ -120,6 +130,7 @@ class ThreadJobQueue:
             self._pending.append(entry)
             self._jobs[entry.info.job_id] = entry
             self._publish_locked(entry)
+            self._prefetch_locked()
             self._lock.notify()
             return entry.info.job_id
 
@@ -138,6 +149,7 @@ class ThreadJobQueue:
                 self._pending.remove(job)
                 self._finish_locked(job, JobState.CANCELLED, failure=JobFailure.of(Cancelled("cancelled")))
                 self._renumber_locked()
+                self._prefetch_locked()
             return True
 
     def stats(self) -> QueueStats:
@@ -206,6 +218,8 @@ class ThreadJobQueue:
             self._lock.notify_all()
         for thread in self._threads:
             thread.join(timeout=5)
+        if self._prefetcher is not None:
+            self._prefetcher.shutdown(wait=False, cancel_futures=True)
 
     # -- workers ----------------------------------------------------------------------------------------
     def _serve(self) -> None:
@@ -223,6 +237,7 @@ class ThreadJobQueue:
                 job.info.position = 0
                 self._publish_locked(job)
                 self._renumber_locked()
+                self._prefetch_locked()
             self._run(job)
 
     def _run(self, job: _Job) -> None:
@@ -232,10 +247,19 @@ class ThreadJobQueue:
                 job.info.total_steps = total
                 self._publish_locked(job)
 
-        assert job.spec is not None
+        spec = job.spec
+        assert spec is not None
         started = time.perf_counter()
         try:
-            result = self._handler(job.spec, progress, job.stop.is_set)
+            if self._staged is None:
+                result = self._handler(spec, progress, job.stop.is_set)
+            else:
+                with self._lock:
+                    ahead, job.prepared = job.prepared, None
+                prepared = ahead.result() if ahead is not None else self._staged.prepare(spec)
+                del ahead
+                result = self._staged.run(prepared, spec, progress, job.stop.is_set)
+                del prepared
         except Cancelled as exc:
             self._done(job, JobState.CANCELLED, failure=JobFailure.of(exc))
         except Exception as exc:  # a bug in an engine must not kill the worker
@@ -284,6 +308,9 @@ class ThreadJobQueue:
         failure: JobFailure | None = None,
     ) -> None:
         job.spec = None
+        if job.prepared is not None:  # cancelled while waiting: its decoded photos go too
+            job.prepared.cancel()
+            job.prepared = None
         job.result = result
         job.failure = failure
         job.info.state = state
@@ -292,10 +319,17 @@ class ThreadJobQueue:
         if failure is not None:
             job.info.error_code = failure.code
             job.info.message = failure.message
-        job.done.set_result(None)
         self._publish_locked(job)
         self._finished[job.info.job_id] = job.info.finished_at
         self._purge_locked()
+        job.done.set_result(None)  # last: whoever wakes up sees the bookkeeping done
+
+    def _prefetch_locked(self) -> None:
+        if self._prefetcher is None or self._staged is None or self._closed:
+            return
+        for waiting in list(self._pending)[: self._lookahead]:
+            if waiting.prepared is None and waiting.spec is not None:
+                waiting.prepared = self._prefetcher.submit(self._staged.prepare, waiting.spec)
 
     def _renumber_locked(self) -> None:
         for position, waiting in enumerate(self._pending, start=1):
