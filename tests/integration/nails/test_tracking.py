@@ -23,10 +23,10 @@ from PIL import Image
 from tests.integration.nails.conftest import BLUE
 from tests.integration.nails.overlap import painted_mask
 from tests.support.synthetic_hands import HandCase, draw_hand
-from vtryon.adapters.mediapipe.hands import HandTracker
+from vtryon.adapters.mediapipe.hands import HandLandmarks, HandTracker
 from vtryon.adapters.mediapipe.nail_renderer import MediaPipeNailRendererFactory
 from vtryon.adapters.mediapipe.search_pool import SearcherPool
-from vtryon.adapters.mediapipe.tracking import SEARCH_EVERY_MS, HandSource, ScheduledHandTracker
+from vtryon.adapters.mediapipe.tracking import SEARCH_EVERY_MS, HandSource, ScheduledHandTracker, covers
 from vtryon.domain.errors import InvalidInput
 
 Frame = npt.NDArray[np.uint8]
@@ -243,6 +243,26 @@ def test_a_full_pool_makes_a_borrower_wait_instead_of_building_more() -> None:
 def _borrow_once(pool: SearcherPool, order: list[str]) -> None:
     with pool.borrow("full", 2, True):
         order.append("second borrowed")
+
+
+def _template_hand(x: float, side: str = "right") -> HandLandmarks:
+    points = draw_hand(HandCase(center=(x, 250.0), length=220.0, side=side)).landmarks
+    return HandLandmarks(
+        points=np.column_stack([points, np.zeros(len(points))]),
+        image_side="Right",
+        handedness="Left",
+        score=1.0,
+    )
+
+
+def test_a_search_covers_the_followed_hands_only_if_it_found_each_of_them() -> None:
+    right, left = _template_hand(480.0), _template_hand(160.0, "left")
+    nudged = _template_hand(490.0)
+    assert covers([nudged], [right])  # the same hand, moved a little since the tracker's frame
+    assert covers([left, nudged], [right])
+    assert not covers([left], [right])  # another hand found instead: the tracker answers that frame
+    assert not covers([], [right])
+    assert covers([], [])
 
 
 def test_bad_settings_are_invalid_input() -> None:

@@ -27,7 +27,14 @@ from vtryon.adapters.mediapipe.hands import HandLandmarks, HandTracker, ModelSiz
 from vtryon.adapters.mediapipe.search_pool import SearcherPool, shared_searchers
 from vtryon.domain.errors import InvalidInput
 
-__all__ = ("SEARCH_EVERY_MS", "HandSource", "ScheduledHandTracker", "TrackingCounters", "hand_tracker")
+__all__ = (
+    "SEARCH_EVERY_MS",
+    "HandSource",
+    "ScheduledHandTracker",
+    "TrackingCounters",
+    "covers",
+    "hand_tracker",
+)
 
 #: How often a session tracking fewer hands than allowed looks for another one (measured trade-off
 #: between the time a second hand waits to be found and the frames that pay for a detector: docs/nails.md).
@@ -53,6 +60,17 @@ class TrackingCounters:
     detector_frames: int = 0
     landmark_passes: int = 0
     rebuilds: int = 0
+
+
+def covers(found: list[HandLandmarks], followed: list[HandLandmarks]) -> bool:
+    """Whether every followed hand has a found hand on it (centres within half the followed hand's size)."""
+    for hand in followed:
+        xy = hand.points[:, :2]
+        size = float(np.max(np.ptp(xy, axis=0)))
+        centre = xy.mean(axis=0)
+        if not any(np.hypot(*(h.points[:, :2].mean(axis=0) - centre)) < 0.5 * size for h in found):
+            return False
+    return True
 
 
 class HandSource(Protocol):
@@ -102,6 +120,7 @@ class ScheduledHandTracker:
         self.capacity = 1
         self.counters = TrackingCounters()
         self._seen: int | None = None  # hands the tracker returned on its last frame; None: not run yet
+        self._followed: list[HandLandmarks] = []  # and those hands
         self._handover = False  # the next frame goes to the tracker (it is to pick up hands just found)
         self._short_frames = 0  # consecutive tracker frames with fewer hands than its capacity
         self._next_search_ms = -np.inf
@@ -134,9 +153,9 @@ class ScheduledHandTracker:
         self.counters.searches += 1
         self.counters.detector_frames += 1
         self.counters.landmark_passes += len(hands)
-        if self._seen and len(hands) < self._seen:
+        if not covers(hands, self._followed):
             # The palm detector missed a hand the tracker follows (tracking holds on to hands that
-            # detection does not find): answer with the tracker, never drop a hand for one frame.
+            # detection does not find): answer with the tracker, never drop or swap a hand for a frame.
             return self._track(frame, ts)
         if hands:
             if len(hands) != self.capacity:
@@ -151,6 +170,7 @@ class ScheduledHandTracker:
         self.counters.detector_frames += int(detects)
         self.counters.landmark_passes += max(len(hands), self._seen or 0)
         self._seen = len(hands)
+        self._followed = hands
         self._handover = False
         self._short_frames = self._short_frames + 1 if 0 < len(hands) < self.capacity else 0
         if self.capacity > 1 and self._short_frames >= _SHRINK_AFTER_FRAMES:
@@ -167,6 +187,7 @@ class ScheduledHandTracker:
             model=self._model, num_hands=self.capacity, mode="video", mirrored=self._mirrored
         )
         self._seen = None
+        self._followed = []
         self._handover = True  # rebuilt because hands are known to be there: the next frame is its
         self._short_frames = 0
         self.counters.rebuilds += 1
