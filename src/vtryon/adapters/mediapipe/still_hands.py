@@ -39,6 +39,15 @@ _ROTATIONS = (0, 1, 3, 2)  # quarter turns (counter-clockwise, as np.rot90), mos
 _PASSES = ((0.5, 0.5), (0.1, 0.6))
 #: Smallest hand (landmark extent / the photo's shorter side) a second-chance attempt may return.
 _MIN_LOOSE_SPAN = 1.0 / 3.0
+#: Zoom-out (last resort, fingertip close-ups): the photo centred on a canvas this many times its size,
+#: with its edges replicated or a neutral grey, so fingers that fill the photo look like part of a
+#: hand-sized object to the palm detector.
+_ZOOMS = (1.5, 2.0, 2.5, 3.0, 4.0)
+_GREY = (128, 128, 128)
+#: Two zoomed-out candidates agree when their fingertips are this close (mean, / the hand's span).
+_AGREE = 0.15
+_TIPS_INSIDE = 4  # fingertips a zoomed-out hand must have inside the real photo (one may leave it)
+_AGREEING = 2  # a zoomed-out hand is kept only if at least this many candidates (itself included) agree
 
 
 def _landmarker(model: ModelSize, num_hands: int, detection: float, presence: float) -> vision.HandLandmarker:
@@ -135,7 +144,53 @@ class StillHandFinder:
                         hands = [h for h in hands if _span(h) >= _MIN_LOOSE_SPAN * min(small.shape[:2])]
                     if hands:
                         return [self._back(h, turns, small.shape[:2], k) for h in hands]
-        return []
+        return self._zoomed_out(scales[0])
+
+    def _zoomed_out(self, scaled: tuple[npt.NDArray[np.uint8], float]) -> list[HandLandmarks]:
+        """Last resort for close-ups: the photo zoomed out (see ``_ZOOMS``) at every orientation, with
+        the second-chance thresholds. A candidate must have every fingertip inside the real photo and be
+        big in it, and is kept only when other zoom-outs agree with it (same fingertips): the detector's
+        guesses on padding vary from one canvas to the next, a real hand's fingers do not. The agreeing
+        candidates' median landmarks are returned (one hand: close-ups show one)."""
+        small, k = scaled
+        height, width = small.shape[:2]
+        landmarker = self._passes[-1]
+        if landmarker is None:
+            landmarker = self._passes[-1] = _landmarker(self._model, self._num_hands, *_PASSES[-1])
+        found: list[HandLandmarks] = []
+        for zoom in _ZOOMS:
+            pad_y, pad_x = round(height * (zoom - 1) / 2), round(width * (zoom - 1) / 2)
+            for border in (cv2.BORDER_REPLICATE, cv2.BORDER_CONSTANT):
+                canvas = np.asarray(
+                    cv2.copyMakeBorder(small, pad_y, pad_y, pad_x, pad_x, border, value=_GREY), np.uint8
+                )
+                for turns in _ROTATIONS:
+                    for hand in self._run(landmarker, np.rot90(canvas, turns) if turns else canvas):
+                        back = self._back(hand, turns, canvas.shape[:2], 1.0)
+                        points = back.points - np.array([pad_x, pad_y, 0.0])
+                        tips = points[[4, 8, 12, 16, 20], :2]
+                        inside = int(((tips >= 0).all(axis=1) & (tips < (width, height)).all(axis=1)).sum())
+                        moved = HandLandmarks(points, back.image_side, back.handedness, back.score)
+                        if inside >= _TIPS_INSIDE and _span(moved) >= _MIN_LOOSE_SPAN * min(height, width):
+                            found.append(moved)
+        best: list[HandLandmarks] = []
+        for hand in found:
+            tips = hand.points[[4, 8, 12, 16, 20], :2]
+            limit = _AGREE * _span(hand)
+            agree = [
+                other
+                for other in found
+                if float(np.linalg.norm(other.points[[4, 8, 12, 16, 20], :2] - tips, axis=1).mean()) < limit
+            ]
+            if len(agree) > len(best):
+                best = agree
+        if len(best) < _AGREEING:
+            return []
+        sides = [h.image_side for h in best]
+        side = max(set(sides), key=sides.count)
+        first = next(h for h in best if h.image_side == side)
+        points = np.median(np.stack([h.points for h in best]), axis=0) * k
+        return [HandLandmarks(points, side, first.handedness, float(np.median([h.score for h in best])))]
 
     @staticmethod
     def _back(hand: HandLandmarks, turns: int, shape: tuple[int, int], k: float) -> HandLandmarks:
