@@ -12,7 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 
 from vtryon.app.engine_slot import EngineSlot
-from vtryon.domain.errors import InvalidInput
+from vtryon.domain.errors import ErrorCode, InvalidInput
 from vtryon.domain.tryon import TryOnParams, TryOnRequest, TryOnResult
 from vtryon.ports.codec import ImageCodec
 from vtryon.ports.diffusion import ProgressCallback, StopCheck
@@ -105,7 +105,7 @@ class JobRunner:
                 raise InvalidInput(
                     f"mask is {mask_image.shape[1]}x{mask_image.shape[0]} but the person photo is "
                     f"{person_image.shape[1]}x{person_image.shape[0]}",
-                    code="mask_size_mismatch",
+                    code=ErrorCode.MASK_SIZE_MISMATCH,
                 )
         return TryOnRequest(person=person_image, cloth=cloth_image, params=params, mask=mask_image)
 

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 
 from vtryon.app.engine_slot import EngineSlot
 from vtryon.app.job_runner import JobRunner
-from vtryon.domain.errors import Cancelled, NotFound, TooLarge
+from vtryon.domain.errors import Cancelled, ErrorCode, NotFound, TooLarge
 from vtryon.domain.tryon import JobEvent, JobInfo, TryOnParams, TryOnRequest, TryOnResult
 from vtryon.ports.api import Health
 from vtryon.ports.codec import ImageCodec
@@ -130,7 +130,7 @@ class TryOnService:
             if pixels > self._max_pixels:
                 raise TooLarge(
                     f"image is {info.width}x{info.height} ({pixels} pixels); the limit is {self._max_pixels}",
-                    code="image_too_large",
+                    code=ErrorCode.IMAGE_TOO_LARGE,
                 )
 
     # -- jobs --------------------------------------------------------------------------------------------

@@ -116,6 +116,7 @@ class ErrorCode(StrEnum):
     WEIGHTS_INVALID = "weights_invalid"
     ATTENTION_WEIGHTS_MISMATCH = "attention_weights_mismatch"
     INPUT_EXPIRED = "input_expired"
+    WORKER_LOST = "worker_lost"
 
     # -- Live socket (frame protocol v1 and connection limits)
     SHORT_MESSAGE = "short_message"

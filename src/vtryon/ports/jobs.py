@@ -75,7 +75,9 @@ class JobFailure(msgspec.Struct, frozen=True, kw_only=True):
     def of(cls, exc: BaseException) -> JobFailure:
         if isinstance(exc, errors.VtryonError):
             return cls(kind=type(exc).__name__, code=exc.code, message=exc.message)
-        return cls(kind="crash", code="internal_error", message="the engine failed unexpectedly")
+        return cls(
+            kind="crash", code=errors.ErrorCode.INTERNAL_ERROR, message="the engine failed unexpectedly"
+        )
 
     def error(self) -> Exception:
         cls = getattr(errors, self.kind, None)

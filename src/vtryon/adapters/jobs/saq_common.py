@@ -22,7 +22,7 @@ from saq.job import Job, Status
 from saq.queue.redis import RedisQueue
 from saq.utils import now
 
-from vtryon.domain.errors import Busy, NotReady
+from vtryon.domain.errors import Busy, ErrorCode, NotReady
 from vtryon.domain.tryon import JobInfo, JobState
 from vtryon.ports.jobs import JobFailure
 
@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 QUEUE_NAME = "vtryon"
 FUNCTION = "tryon"
 #: SAQ's error for a job its sweep took from a worker that stopped heartbeating (``swept_error_message``).
-WORKER_LOST = "worker_lost"
+WORKER_LOST = ErrorCode.WORKER_LOST
 #: Errors that mean "Redis is not there right now": callers get 503, never 500.
 REDIS_DOWN = (redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.BusyLoadingError, OSError)
 
@@ -77,7 +77,7 @@ def redis_down(what: str = "the job queue") -> Iterator[None]:
         yield
     except REDIS_DOWN as exc:
         raise NotReady(
-            f"{what} is unreachable; try again shortly", code="queue_unavailable", retry_after=5
+            f"{what} is unreachable; try again shortly", code=ErrorCode.QUEUE_UNAVAILABLE, retry_after=5
         ) from (exc)
 
 
@@ -244,7 +244,7 @@ def job_view(job: Job, position: int | None = None) -> tuple[JobInfo, JobFailure
     elif status is Status.ABORTED and job.error == WORKER_LOST:
         info.state = JobState.FAILED
         failure = JobFailure(
-            kind="crash",
+            kind="NotReady",  # 503: the job could be tried again, it did nothing wrong
             code=WORKER_LOST,
             message=f"the worker running this job stopped responding ({job.attempts} attempt(s))",
         )
@@ -257,5 +257,5 @@ def job_view(job: Job, position: int | None = None) -> tuple[JobInfo, JobFailure
     return info, failure
 
 
-_CANCELLED = JobFailure(kind="Cancelled", code="cancelled", message="the job was cancelled")
-_CRASHED = JobFailure(kind="crash", code="internal_error", message="the job failed")
+_CANCELLED = JobFailure(kind="Cancelled", code=ErrorCode.CANCELLED, message="the job was cancelled")
+_CRASHED = JobFailure(kind="crash", code=ErrorCode.INTERNAL_ERROR, message="the job failed")

@@ -31,7 +31,7 @@ from vtryon.adapters.jobs.saq_common import (
     Outcome,
     connect,
 )
-from vtryon.domain.errors import Cancelled, VtryonError
+from vtryon.domain.errors import Cancelled, ErrorCode, VtryonError
 from vtryon.ports.jobs import JobFailure, JobHandler, TryOnJob
 
 __all__ = ("SaqJobWorker",)
@@ -122,7 +122,9 @@ class SaqJobWorker:
         redis = self._redis
         payload = await redis.get(self._keys.input(job.key))
         if payload is None:
-            expired = JobFailure(kind="NotFound", code="input_expired", message="the job's photos expired")
+            expired = JobFailure(
+                kind="NotFound", code=ErrorCode.INPUT_EXPIRED, message="the job's photos expired"
+            )
             return _builtins(_outcome_failed(expired))
         if await redis.exists(self._keys.cancel(job.key)):
             return await self._forget(job, Outcome(state="cancelled"))
