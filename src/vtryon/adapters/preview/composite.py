@@ -84,7 +84,8 @@ def blend(
     small = cv2.resize(luma, small_size, interpolation=cv2.INTER_AREA)
     small = cv2.GaussianBlur(small, (0, 0), side / 320)
     broad = cv2.resize(small, (person.shape[1], person.shape[0]), interpolation=cv2.INTER_LINEAR) + 1.0
-    reference = float(np.median(broad[covered]))
+    sparse = broad[::4, ::4][covered[::4, ::4]]
+    reference = float(np.median(sparse if sparse.size else broad[covered]))
     # Folds and shadows, softened so the old garment's print shows less through the new one.
     t = np.ones_like(luma) if trust is None else np.clip(trust, 0.0, 1.0)
     shade = np.clip(fine / broad, 0.6, 1.25) ** (0.2 + 0.4 * t) * np.clip(broad / reference, 0.7, 1.2) ** (
@@ -94,5 +95,5 @@ def blend(
     out = person.astype(np.float32) * (1.0 - a[..., None]) + lit * a[..., None]
     result = np.rint(out).astype(np.uint8)
     # Exactly the person outside the mask, whatever the float arithmetic did.
-    result[mask <= 127] = person[mask <= 127]
+    cv2.copyTo(person, (mask <= 127).astype(np.uint8), result)
     return result

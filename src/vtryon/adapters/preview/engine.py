@@ -74,14 +74,16 @@ def _bleed(cloth: Image, alpha: Mask) -> Image:
     the size: only a few pixels next to the edge are ever sampled."""
     h, w = alpha.shape
     small = (max(w // 4, 1), max(h // 4, 1))
-    solid = (alpha > 127).astype(np.float32)
-    weight = cv2.GaussianBlur(cv2.resize(solid, small, interpolation=cv2.INTER_AREA), (0, 0), 1.5)
-    colours = cv2.resize(cloth.astype(np.float32) * solid[..., None], small, interpolation=cv2.INTER_AREA)
+    solid = (alpha > 127).astype(np.uint8)
+    garment_only = cv2.bitwise_and(cloth, cloth, mask=solid)
+    weight = cv2.GaussianBlur(
+        cv2.resize(solid.astype(np.float32), small, interpolation=cv2.INTER_AREA), (0, 0), 1.5
+    )
+    colours = cv2.resize(garment_only.astype(np.float32), small, interpolation=cv2.INTER_AREA)
     spread = cv2.GaussianBlur(colours, (0, 0), 1.5) / np.maximum(weight, 1e-3)[..., None]
     filled = cv2.resize(np.clip(spread, 0, 255).astype(np.uint8), (w, h), interpolation=cv2.INTER_LINEAR)
-    background = alpha <= 127
     out = cloth.copy()
-    out[background] = filled[background]
+    cv2.copyTo(filled, 1 - solid, out)
     return out
 
 
