@@ -94,6 +94,8 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             raise ValueError(f"port must be 1-65535, got {self.port}")
         if self.queue_size < 1 or self.workers < 1:
             raise ValueError("queue_size and workers must be >= 1")
+        if min(self.job_attempts, self.job_heartbeat, self.job_keep + 1) < 1 or self.job_retention <= 0:
+            raise ValueError("job_attempts and job_heartbeat must be >= 1, job_keep >= 0, job_retention > 0")
         if self.rate_limit < 0 or self.rate_burst < 1:
             raise ValueError("rate_limit must be >= 0 and rate_burst >= 1")
         if min(self.ws_max_per_session, self.ws_max_per_principal, self.ws_max_connections) < 1:
