@@ -44,7 +44,7 @@ def main(argv: list[str]) -> int:
         return run_worker(settings, container)
     import uvicorn
 
-    from vtryon.app.cli.serve import websocket_options
+    from vtryon.adapters.http.uvicorn_options import server_options
 
     uvicorn.run(
         build_app(container),
@@ -52,7 +52,7 @@ def main(argv: list[str]) -> int:
         port=settings.port,
         log_level="warning",
         timeout_graceful_shutdown=5,
-        **websocket_options(8 * 1024 * 1024),
+        **server_options(max_message_bytes=8 * 1024 * 1024),  # the limits `vtryon serve` runs with
     )
     return 0
 
