@@ -225,11 +225,13 @@ class SaqJobQueue:
             info, _ = job_view(record)
             if info.state.finished:
                 return False
-            await self._redis.set(
-                self._keys.cancel(job_id), b"1", ex=int(self._timeout * self._attempts) + 60
-            )
-            if record.status in (Status.NEW, Status.QUEUED):
-                await self._saq.abort(record, "cancelled", ttl=5)
+            flag_ttl = int(self._timeout * self._attempts) + 60
+            await self._redis.set(self._keys.cancel(job_id), b"1", ex=flag_ttl)
+            # Still waiting? Take it out ourselves: SAQ's abort would also pull a job a worker took just
+            # now out of the active list, where no sweep could find it again if that worker then died.
+            if await self._redis.lrem(self._saq.queued_key, 0, record.id):
+                await self._saq.finish(record, Status.ABORTED, error="cancelled")
+                await self._redis.delete(self._keys.input(job_id))
         return True
 
     def stats(self) -> QueueStats:
