@@ -12,7 +12,12 @@ from vtryon.adapters.mediapipe.hands import ModelSize, RunMode
 from vtryon.adapters.mediapipe.nail_geometry import Nail, finger_facing, nails_from_landmarks
 from vtryon.adapters.mediapipe.nail_paint import PreparedDesign, paint_nails, prepare_design
 from vtryon.adapters.mediapipe.nail_refine import plate_contrast, refine_nail
-from vtryon.adapters.mediapipe.nail_shape import MIN_BOX_SEPARATION, ShapeCache, estimate_shape
+from vtryon.adapters.mediapipe.nail_shape import (
+    MIN_BOX_SEPARATION,
+    ShapeCache,
+    best_outline,
+    estimate_shape,
+)
 from vtryon.adapters.mediapipe.smoothing import NailSmoother
 from vtryon.adapters.mediapipe.still_hands import StillHandFinder
 from vtryon.adapters.mediapipe.tracking import HandSource, hand_tracker
@@ -65,11 +70,11 @@ def _outlined(frame: Image, nails: list[Nail]) -> list[Nail]:
     the skin below its cuticle (then it is most likely on skin: precision first)."""
     out = []
     for nail in nails:
-        estimate = estimate_shape(frame, nail)
+        box, estimate = best_outline(frame, nail)
         if estimate.shape is not None:
-            out.append(replace(nail, shape=estimate.shape))
+            out.append(replace(box, shape=estimate.shape))
         elif estimate.separation >= MIN_BOX_SEPARATION:
-            out.append(nail)
+            out.append(box)
     return out
 
 

@@ -34,6 +34,7 @@ __all__ = (
     "REACH",
     "ShapeCache",
     "estimate_shape",
+    "best_outline",
     "patch_to_image",
     "with_shape",
 )
@@ -142,6 +143,9 @@ class ShapeEstimate:
 
     shape: _F32 | None
     separation: float
+    #: How clearly the outline's inside differs from a ring just outside it (0 without an outline): an
+    #: outline on the plate's true edge differs most, one cut short or spilling over differs less.
+    edge_contrast: float = 0.0
 
 
 def estimate_shape(frame: npt.NDArray[np.uint8], nail: Nail) -> ShapeEstimate:
@@ -185,7 +189,51 @@ def estimate_shape(frame: npt.NDArray[np.uint8], nail: Nail) -> ShapeEstimate:
     if not _AREA_RANGE[0] <= area <= _AREA_RANGE[1]:
         return ShapeEstimate(None, separation)
     soft = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 0.6)
-    return ShapeEstimate(np.asarray(soft, dtype=np.float32), separation)
+    return ShapeEstimate(np.asarray(soft, dtype=np.float32), separation, _edge_contrast(lab, mask))
+
+
+_RING = np.ones((5, 5), np.uint8)
+
+
+def _edge_contrast(lab: _F32, mask: npt.NDArray[np.uint8]) -> float:
+    """Fisher-like distance between the outline's inside and a 2-cell ring around it, in CIELAB."""
+    ring = (cv2.dilate(mask, _RING) > 0) & (mask == 0)
+    if ring.sum() < 8:
+        return 0.0
+    (m_in, v_in), (m_out, v_out) = _model(lab[mask > 0]), _model(lab[ring])
+    return float(np.sqrt(np.sum((m_in - m_out) ** 2 / (v_in + v_out))))
+
+
+#: Stills: the boxes an outline is looked for in, as (centre moved out along the finger, in nail lengths;
+#: size factor): the geometry's box, and one larger with its cuticle end about where it was, for nails
+#: bigger than the landmarks say (long, wide, close-ups).
+_BOXES = ((0.0, 1.0), (0.15, 1.4))
+
+
+def best_outline(frame: npt.NDArray[np.uint8], nail: Nail) -> tuple[Nail, ShapeEstimate]:
+    """Stills: the nail's outline looked for in boxes of more than one size, the one kept whose inside
+    differs most from the ring around it (``edge_contrast``).
+
+    Inside a box too small for its nail the "around" colour models are learned on the plate itself, so
+    the outline stops short (or is not found); in a box of the right size the outline lies on the plate's
+    edge, where inside and outside differ most. Without any outline the geometry's own box and estimate
+    are returned (the caller then paints the box or nothing).
+    """
+    first = estimate_shape(frame, nail)
+    best, chosen = first, nail
+    c, s = math.cos(nail.angle), math.sin(nail.angle)
+    for shift, size in _BOXES[1:]:
+        box = replace(
+            nail,
+            cx=nail.cx + shift * nail.length * c,
+            cy=nail.cy + shift * nail.length * s,
+            length=nail.length * size,
+            width=nail.width * size,
+        )
+        estimate = estimate_shape(frame, box)
+        if estimate.shape is not None and (best.shape is None or estimate.edge_contrast > best.edge_contrast):
+            best, chosen = estimate, box
+    return chosen, best
 
 
 def with_shape(frame: npt.NDArray[np.uint8], nail: Nail) -> Nail:
