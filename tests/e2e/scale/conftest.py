@@ -4,6 +4,7 @@ one real redis-server (AOF on), each with its own log under the test's tmp dir."
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -117,7 +118,12 @@ class Event:
 
 
 def sse(
-    api: Proc, job_id: str, *, last_event_id: str | None = None, until_step: int | None = None
+    api: Proc,
+    job_id: str,
+    *,
+    last_event_id: str | None = None,
+    until_step: int | None = None,
+    first_event: threading.Event | None = None,
 ) -> list[Event]:
     """Read a job's event stream until it ends (or until a running event reaches ``until_step``)."""
     headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
@@ -138,6 +144,8 @@ def sse(
                     current.get("id"), current.get("event", ""), msgspec.json.decode(current["data"])
                 )
                 events.append(event)
+                if first_event is not None:
+                    first_event.set()
                 step = event.data.get("step") or 0
                 if until_step is not None and event.event == "running" and step >= until_step:
                     return events

@@ -6,6 +6,7 @@ engine is the fake one (tests/support/fake_engine_entry.py), around a real redis
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -68,6 +69,10 @@ def test_past_its_attempt_limit_a_lost_job_ends_failed_with_a_reason_not_running
 def test_jobs_queued_when_redis_restarts_run_after_it_and_clients_get_503_meanwhile(cluster: Cluster) -> None:
     api = cluster.api("api")
     ids = [submit(api) for _ in range(3)]  # no worker yet: they wait in Redis
+    follower = ThreadPoolExecutor(1)
+    connected = threading.Event()
+    stream = follower.submit(sse, api, ids[0], first_event=connected)  # stays through the outage
+    assert connected.wait(20)
     cluster.redis.stop()
     files, data = photos()
     with api.client(timeout=15) as client:
@@ -83,6 +88,8 @@ def test_jobs_queued_when_redis_restarts_run_after_it_and_clients_get_503_meanwh
     cluster.redis.start(port=cluster.redis.port)
     cluster.worker("worker")
     wait_for(lambda: all(job(api, i)["state"] == "done" for i in ids), 45, "queued jobs run after restart")
+    assert stream.result(30)[-1].event == "done"  # the stream waited out the outage
+    follower.shutdown()
 
 
 def test_sse_clients_of_a_killed_replica_resume_on_the_other_and_see_the_job_finish(cluster: Cluster) -> None:

@@ -29,7 +29,7 @@ from vtryon.adapters.jobs.saq_common import (
     job_view,
     redis_down,
 )
-from vtryon.domain.errors import Busy, NotFound, TimedOut
+from vtryon.domain.errors import Busy, NotFound, NotReady, TimedOut
 from vtryon.domain.session import new_id
 from vtryon.domain.tryon import JobEvent, JobInfo
 from vtryon.ports.jobs import JobFailure, JobResult, QueueStats, TryOnJob
@@ -205,8 +205,16 @@ class SaqJobQueue:
 
     async def events(self, job_id: str, *, after: str | None = None) -> AsyncIterator[JobEvent]:
         with self._watching(job_id) as changed:
+            first = True
             while True:
-                info, _ = await self._view(job_id)
+                try:
+                    info, _ = await self._view(job_id)
+                except NotReady:
+                    if first:  # before the stream starts, the client gets its 503
+                        raise
+                    await asyncio.sleep(_POLL)  # Redis restarting: keep the stream open and try again
+                    continue
+                first = False
                 event = JobEvent.of(info)
                 if event.state.finished:
                     yield event  # always: it is what ends the stream
