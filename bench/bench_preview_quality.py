@@ -2,8 +2,8 @@
 of its own colour?
 
 For each person photo in ../shared/data/tryon/person and each garment (the CatVTON demo garments in
-../shared/data/tryon/garment plus two drawn ones) of a clearly different colour from the person's own
-garment of that category:
+../shared/data/tryon/garment, two drawn tops, the web catalogue's jeans and dress) of a clearly different
+colour from the person's own garment of that category:
 
 - ``leak``: share of the old garment's pixels left unchanged (Lab distance to the input under
   ``UNCHANGED_DE``), not counting those the new garment paints in the old one's colour (a white print
@@ -47,6 +47,7 @@ from vtryon.adapters.shared.pose import Pose, PoseDetector  # noqa: E402
 from vtryon.domain.tryon import ClothType, TryOnParams  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "tryon"
+CATALOGUE = ROOT / "src" / "vtryon" / "adapters" / "http" / "static" / "garments"
 #: Below this Lab distance a result pixel counts as the input pixel left as it was.
 UNCHANGED_DE = 10.0
 #: Within this (lightness-halved) Lab distance of the garment's own colour, the colour is kept.
@@ -110,6 +111,8 @@ def cases() -> list[Case]:
     garments: list[tuple[str, np.ndarray, ClothType]] = [
         ("drawn tee", product_photo(tee_outline())[0], ClothType.UPPER),
         ("drawn vest", product_photo(vest_outline(), colour=(200, 40, 60))[0], ClothType.UPPER),
+        ("catalogue jeans", rgb(CATALOGUE / "blue-jeans.jpg"), ClothType.LOWER),
+        ("catalogue dress", rgb(CATALOGUE / "summer-dress.jpg"), ClothType.OVERALL),
     ]
     for path in sorted((DATA / "garment").glob("*/*.*")):
         garments.append((path.name, rgb(path), ClothType(path.parent.name)))
@@ -191,7 +194,10 @@ def measure(
     person = case.person
     pose = detector.detect(person)
     chest, thigh = seeds(pose)
-    old = old_garment(person, pose, masker.mask(person, ClothType.UPPER), chest)
+    if case.cloth_type is ClothType.LOWER:
+        old = old_garment(person, pose, masker.mask(person, ClothType.LOWER), thigh)
+    else:
+        old = old_garment(person, pose, masker.mask(person, ClothType.UPPER), chest)
     if case.cloth_type is ClothType.OVERALL:
         lower = old_garment(person, pose, masker.mask(person, ClothType.LOWER), thigh)
         # A dress replaces trousers or a skirt down to mid-thigh; below that they may rightly show.
