@@ -114,8 +114,8 @@ def _lay(
     garment: Image, layer: Float, cloth: Image, soft: Mask, maps: GridMaps, *, first: bool = False
 ) -> None:
     """Warp one part into ``garment`` (colours) and ``layer`` (alpha), within its window only. The
-    first part is laid as it is; later ones are mixed over it by their own alpha (a sleeve's grid
-    also spans background, where the torso's colours must stay)."""
+    first part is laid as it is; later ones are mixed over it by their own alpha (a leg's grid also
+    spans background, where the seat's colours must stay)."""
     if maps.empty:
         return
     win = maps.window
@@ -132,11 +132,26 @@ def _lay(
     layer[win] = np.maximum(layer[win], alpha)
 
 
+def _lay_apart(garment: Image, layer: Float, cloth: Image, soft: Mask, maps: GridMaps) -> None:
+    """Warp one part into its own layer: its colours wherever it has any alpha, kept apart from the
+    part under it until the composite decides which shows."""
+    if maps.empty:
+        return
+    win = maps.window
+    colours = _remap(cloth, maps.map_x, maps.map_y, cv2.BORDER_REPLICATE)
+    alpha = (
+        _remap(soft, maps.map_x, maps.map_y, cv2.BORDER_CONSTANT).astype(np.float32) / 255.0 * maps.covered
+    )
+    garment[win] = np.where((alpha > 0)[..., None], colours, garment[win])
+    layer[win] = np.maximum(layer[win], alpha)
+
+
 def _lay_upper(
     cloth: Image, alpha: Mask, points: GarmentPoints, body: Body, box: tuple[int, int], *, dress: bool
-) -> tuple[Image, Float, Float, float]:
-    """(garment colours, torso alpha, sleeves alpha, where the arms come in front) in the box: torso
-    and sleeves each warped on their own grid, the sleeves starting on the torso's edge."""
+) -> tuple[Image, Image, Float, Float, float]:
+    """(torso colours, sleeve colours, torso alpha, sleeves alpha, where the arms come in front) in
+    the box: torso and sleeves each warped on their own grid, the sleeves starting on the torso's
+    edge."""
     torso, sleeves = find_parts(alpha, points, dress=dress)
     # A dress is sized by its chest or its skirt, whichever is wider (a halter's chest is narrow).
     k = scale(body, max(points.chest_width, points.body_width) if dress else points.body_width)
@@ -146,6 +161,7 @@ def _lay_upper(
     under = np.zeros(box, np.float32)
     _lay(garment, under, cloth, soft, grid_maps(source, target, box), first=True)
     over = np.zeros_like(under)
+    sleeve_colours = garment.copy()
     ends: list[float] = []
     if sleeves:
         band = soft.copy()
@@ -155,14 +171,14 @@ def _lay_upper(
         for i, sleeve in enumerate(sleeves):
             source, target, reach = sleeve_grids(sleeve, i, body, k, mapping)
             ends.append(reach)
-            _lay(garment, over, cloth, band, grid_maps(source, target, box))
+            _lay_apart(sleeve_colours, over, cloth, band, grid_maps(source, target, box))
     # Arms go in front of the torso from where the sleeves end (a third down the upper arm without).
-    return garment, under, over, (0.9 * min(ends) if ends else 0.35)
+    return garment, sleeve_colours, under, over, (0.9 * min(ends) if ends else 0.35)
 
 
 def _lay_lower(
     cloth: Image, alpha: Mask, points: GarmentPoints, body: Body, box: tuple[int, int]
-) -> tuple[Image, Float, Float, float]:
+) -> tuple[Image, Image, Float, Float, float]:
     """Trousers and skirts, hung from the waist: the seat (or the whole skirt) on its own grid, each
     trouser leg on its own grid down hip -> knee -> ankle, starting on the seat's bottom edge."""
     seat, legs = find_lower_parts(alpha, points)
@@ -175,7 +191,7 @@ def _lay_lower(
     for i, leg in enumerate(legs):
         source, target = leg_grids(leg, i, body, k, mapping)
         _lay(garment, under, cloth, soft, grid_maps(source, target, box))
-    return garment, under, np.zeros_like(under), 0.35
+    return garment, garment, under, np.zeros_like(under), 0.35
 
 
 class PreviewEngine:
@@ -245,7 +261,9 @@ class PreviewEngine:
         if factor < 1.0:
             size = (round(cloth.shape[1] * factor), round(cloth.shape[0] * factor))
             cloth = np.asarray(cv2.resize(cloth, size, interpolation=cv2.INTER_AREA), np.uint8)
-        alpha = cut_out(cloth)
+        # The outermost ring of the cut-out is mixed with the background (or its shadow): drop it,
+        # and let the garment's own colours bleed outwards over it instead.
+        alpha = np.asarray(cv2.erode(cut_out(cloth), np.ones((3, 3), np.uint8)), np.uint8)
         cloth = _bleed(cloth, alpha)
         advance()
         # 4. Key points.
@@ -271,9 +289,9 @@ class PreviewEngine:
             person[crop], pose.person[crop], mask[crop], local, tone, cloth_type, side=side, keep=hair
         )
         if cloth_type is ClothType.LOWER:
-            garment, under, over, arms_from = _lay_lower(cloth, alpha, points, local, box)
+            garment, sleeve_colours, under, over, arms_from = _lay_lower(cloth, alpha, points, local, box)
         else:
-            garment, under, over, arms_from = _lay_upper(
+            garment, sleeve_colours, under, over, arms_from = _lay_upper(
                 cloth, alpha, points, local, box, dress=cloth_type is ClothType.OVERALL
             )
         advance()
@@ -290,6 +308,17 @@ class PreviewEngine:
             start=arms_from,
             forearms=(widths[0], widths[1]),
         )
+        # A sleeve shows beside the torso and over the arm, not over the chest: where it lies on the
+        # torso away from the arm (a hanging sleeve's inner side) it is behind it.
+        whole_arms = arm_layer(
+            pose.points - np.array([left, top], np.float32),
+            pose.person[crop],
+            start=0.0,
+            forearms=(widths[0], widths[1]),
+        )
+        over = over * np.maximum(1.0 - under, whole_arms)
+        mix = over[..., None]
+        garment = np.rint(garment * (1.0 - mix) + sleeve_colours * mix).astype(np.uint8)
         # Hair over the shoulders is in front of the garment too.
         inside = ((mask[crop] > 127) & ~hair).astype(np.float32)
         visible = np.maximum(_main_piece(under * (1.0 - arms) * inside), over) * inside
