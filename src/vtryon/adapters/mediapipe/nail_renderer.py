@@ -14,6 +14,7 @@ from vtryon.adapters.mediapipe.nail_paint import PreparedDesign, paint_nails, pr
 from vtryon.adapters.mediapipe.nail_refine import plate_contrast, refine_nail
 from vtryon.adapters.mediapipe.nail_shape import (
     MIN_BOX_SEPARATION,
+    MIN_EDGE_CONTRAST,
     ShapeCache,
     best_outline,
     estimate_shape,
@@ -66,13 +67,15 @@ def _nails_of(frame: Image, points: np.ndarray, image_side: str, score: float) -
 
 
 def _outlined(frame: Image, nails: list[Nail]) -> list[Nail]:
-    """Stills: each nail with its outline; without one, its box, unless the box's centre looks just like
-    the skin below its cuticle (then it is most likely on skin: precision first)."""
+    """Stills: each nail with its outline (in the box that outlines it best); without one, its box, unless
+    the box's centre looks just like the skin below its cuticle (then it is most likely on skin: precision
+    first). An outline on no plate edge (``MIN_EDGE_CONTRAST``) is not painted either."""
     out = []
     for nail in nails:
         box, estimate = best_outline(frame, nail)
         if estimate.shape is not None:
-            out.append(replace(box, shape=estimate.shape))
+            if estimate.edge_contrast >= MIN_EDGE_CONTRAST:
+                out.append(replace(box, shape=estimate.shape))
         elif estimate.separation >= MIN_BOX_SEPARATION:
             out.append(box)
     return out

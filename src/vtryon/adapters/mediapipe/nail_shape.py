@@ -31,6 +31,7 @@ from vtryon.adapters.mediapipe.nail_refine import refine_nail
 __all__ = (
     "GRID",
     "MIN_BOX_SEPARATION",
+    "MIN_EDGE_CONTRAST",
     "REACH",
     "ShapeCache",
     "estimate_shape",
@@ -50,6 +51,10 @@ _MIN_WIDTH_PX = 5.0  # below this the pixels cannot show an outline
 #: Plate/skin separation under which a nail without an outline is not painted: its box's centre looks
 #: like the skin below its cuticle, so it is most likely on skin (precision first; docs/nails.md).
 MIN_BOX_SEPARATION = 1.0
+#: Stills: an outline whose inside hardly differs from the ring around it (``edge_contrast`` under this)
+#: follows no plate edge: mostly skin or a landmark far off. Such a nail is not painted (measured on the
+#: real photos, docs/nails.md: outlines on true plates score 0.75-2.4, on skin 0.3-0.7).
+MIN_EDGE_CONTRAST = 0.6
 
 _F32 = npt.NDArray[np.float32]
 

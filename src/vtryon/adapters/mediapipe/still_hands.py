@@ -15,6 +15,8 @@ that needs a second chance shows its hand large. Landmarks are returned in the p
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import mediapipe as mp
 import numpy as np
@@ -47,6 +49,7 @@ _GREY = (128, 128, 128)
 #: Two zoomed-out candidates agree when their fingertips are this close (mean, / the hand's span).
 _AGREE = 0.15
 _TIPS_INSIDE = 4  # fingertips a zoomed-out hand must have inside the real photo (one may leave it)
+_TIPS = [4, 8, 12, 16, 20]
 _AGREEING = 2  # a zoomed-out hand is kept only if at least this many candidates (itself included) agree
 
 
@@ -84,6 +87,13 @@ def _unrotate(points: npt.NDArray[np.float64], turns: int, shape: tuple[int, int
     elif turns == 3:
         out[:, 0], out[:, 1] = y, height - x
     return out
+
+
+def _agreeing(hand: HandLandmarks, others: list[HandLandmarks]) -> list[HandLandmarks]:
+    """The hands among ``others`` whose fingertips lie where ``hand``'s do (within ``_AGREE`` spans)."""
+    tips = hand.points[_TIPS, :2]
+    limit = _AGREE * _span(hand)
+    return [h for h in others if float(np.linalg.norm(h.points[_TIPS, :2] - tips, axis=1).mean()) < limit]
 
 
 def _span(hand: HandLandmarks) -> float:
@@ -168,29 +178,28 @@ class StillHandFinder:
                     for hand in self._run(landmarker, np.rot90(canvas, turns) if turns else canvas):
                         back = self._back(hand, turns, canvas.shape[:2], 1.0)
                         points = back.points - np.array([pad_x, pad_y, 0.0])
-                        tips = points[[4, 8, 12, 16, 20], :2]
+                        tips = points[_TIPS, :2]
                         inside = int(((tips >= 0).all(axis=1) & (tips < (width, height)).all(axis=1)).sum())
                         moved = HandLandmarks(points, back.image_side, back.handedness, back.score)
                         if inside >= _TIPS_INSIDE and _span(moved) >= _MIN_LOOSE_SPAN * min(height, width):
                             found.append(moved)
-        best: list[HandLandmarks] = []
-        for hand in found:
-            tips = hand.points[[4, 8, 12, 16, 20], :2]
-            limit = _AGREE * _span(hand)
-            agree = [
-                other
-                for other in found
-                if float(np.linalg.norm(other.points[[4, 8, 12, 16, 20], :2] - tips, axis=1).mean()) < limit
-            ]
-            if len(agree) > len(best):
-                best = agree
-        if len(best) < _AGREEING:
-            return []
-        sides = [h.image_side for h in best]
-        side = max(set(sides), key=sides.count)
-        first = next(h for h in best if h.image_side == side)
-        points = np.median(np.stack([h.points for h in best]), axis=0) * k
-        return [HandLandmarks(points, side, first.handedness, float(np.median([h.score for h in best])))]
+        hands: list[HandLandmarks] = []
+        while found and len(hands) < self._num_hands:
+            best = max((_agreeing(hand, found) for hand in found), key=len)
+            if len(best) < _AGREEING:
+                break
+            # The side most of them see (summed scores; a tie goes to the first found, not to set order).
+            votes: dict[str, float] = {}
+            for h in best:
+                votes[h.image_side] = votes.get(h.image_side, 0.0) + h.score
+            side = max(votes, key=lambda name: votes[name])
+            first = next(h for h in best if h.image_side == side)
+            points = np.median(np.stack([h.points for h in best]), axis=0)
+            hand = HandLandmarks(points, side, first.handedness, float(np.median([h.score for h in best])))
+            hands.append(replace(hand, points=points * np.array([k, k, k])))
+            # Another hand (two in a close-up) must be elsewhere: its fingertips away from this one's.
+            found = [h for h in found if not _agreeing(hand, [h])]
+        return hands
 
     @staticmethod
     def _back(hand: HandLandmarks, turns: int, shape: tuple[int, int], k: float) -> HandLandmarks:
