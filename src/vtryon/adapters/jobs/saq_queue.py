@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 #: How often a waiter re-reads a job even without a notification (position changes are not notified).
 _POLL = 1.0
+#: Seconds a client waiting on a job rides out an unreachable Redis before it gets 503.
+_OUTAGE = 30.0
 
 
 class SaqJobQueue:
@@ -197,8 +199,20 @@ class SaqJobQueue:
 
     async def _until_finished(self, job_id: str) -> tuple[JobInfo, JobFailure | None]:
         with self._watching(job_id) as changed:
+            down_since: float | None = None
             while True:
-                info, failure = await self._view(job_id)
+                try:
+                    info, failure = await self._view(job_id)
+                except NotReady:
+                    # A Redis restart (AOF keeps the job) should not cost the waiting client its job:
+                    # wait it out for a while, then answer 503.
+                    now_s = asyncio.get_running_loop().time()
+                    down_since = now_s if down_since is None else down_since
+                    if now_s - down_since > _OUTAGE:
+                        raise
+                    await asyncio.sleep(_POLL)
+                    continue
+                down_since = None
                 if info.state.finished:
                     return info, failure
                 await self._wait(changed)
