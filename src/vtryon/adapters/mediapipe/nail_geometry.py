@@ -118,9 +118,15 @@ def _unit(v: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], float]:
 
 
 def nails_from_landmarks(
-    points: npt.NDArray[np.float64], image_side: str, hand_score: float = 1.0
+    points: npt.NDArray[np.float64],
+    image_side: str,
+    hand_score: float = 1.0,
+    *,
+    min_facing: float = _MIN_FACING,
 ) -> list[Nail]:
-    """Nails facing the camera, thumb to pinky; none for a palm. ``points``: 21 x 3 pixels."""
+    """Nails facing the camera, thumb to pinky; none for a palm. ``points``: 21 x 3 pixels.
+
+    ``min_facing`` below -1 keeps every finger whatever its facing (then the image must decide)."""
     if points.shape != (21, 3) or not np.all(np.isfinite(points)):
         return []
     facings = finger_facing(points, image_side)
@@ -128,7 +134,7 @@ def nails_from_landmarks(
     nails: list[Nail] = []
     for finger, (base, middle, dip, tip) in enumerate(FINGERS):
         facing = facings[finger]
-        if facing < _MIN_FACING:
+        if facing < min_facing:
             continue
         axis, distal = _unit(xy[tip] - xy[dip])
         _mid_dir, middle_len = _unit(xy[dip] - xy[middle])
@@ -150,7 +156,7 @@ def nails_from_landmarks(
         centre = xy[dip] + axis * at * distal
         confidence = (
             float(np.clip(hand_score, 0.0, 1.0))
-            * min(1.0, (facing - _MIN_FACING) / 0.35 + 0.3)
+            * min(1.0, max(0.0, facing - _MIN_FACING) / 0.35 + 0.3)
             * min(1.0, (visible - _MIN_VISIBLE) / 0.3 + 0.3)
         )
         nails.append(

@@ -40,6 +40,7 @@ _PLATE_CONTRAST = 24.0
 _PLATE_SEPARATION = 2.5
 _PLATES_NEEDED = 3
 _AWAY = -0.25  # a finger's facing below this: it clearly turns its nail away
+_ANY = -2.0  # a facing threshold every finger passes
 
 
 def _slots(sides: list[str]) -> list[int]:
@@ -96,9 +97,12 @@ class MediaPipeNailRenderer:
         refine: bool = True,
     ) -> None:
         # Stills: any size and orientation, searched harder (still_hands); video: tracked (tracking).
+        self._still = (
+            StillHandFinder(model=model, num_hands=num_hands, mirrored=mirrored) if mode == "image" else None
+        )
         self._tracker: HandSource = (
-            StillHandFinder(model=model, num_hands=num_hands, mirrored=mirrored)
-            if mode == "image"
+            self._still
+            if self._still is not None
             else hand_tracker(model=model, num_hands=num_hands, mode=mode, mirrored=mirrored)
         )
         self._smoother = NailSmoother() if mode == "video" else None
@@ -130,7 +134,13 @@ class MediaPipeNailRenderer:
         scores: list[float] = []
         slots = _slots([hand.image_side for hand in hands])
         for slot, hand in zip(slots, hands, strict=True):
-            nails = _nails_of(frame, hand.points, hand.image_side, hand.score)
+            close_up = self._still is not None and self._still.close_up
+            if close_up:
+                # Fingertips close to the camera, hand found zoomed out: its depth is too unsure to tell
+                # which nails face the camera, so the image decides (an outline, or a plate-like box).
+                nails = nails_from_landmarks(hand.points, hand.image_side, hand.score, min_facing=_ANY)
+            else:
+                nails = _nails_of(frame, hand.points, hand.image_side, hand.score)
             if self._smoother is not None:
                 nails = self._smoother.smooth(slot, nails, timestamp_ms / 1000.0)
             if self._refine and self._shapes is not None:

@@ -118,6 +118,9 @@ class StillHandFinder:
         self._passes: list[vision.HandLandmarker | None] = [None] * len(_PASSES)
         self._passes[0] = _landmarker(model, num_hands, *_PASSES[0])
         self._closed = False
+        #: Whether the last photo's hands were found only zoomed out (a close-up of fingertips): their
+        #: landmarks' depth is then too unsure to tell which nails face the camera (see nail_renderer).
+        self.close_up = False
 
     def _run(self, landmarker: vision.HandLandmarker, image: npt.NDArray[np.uint8]) -> list[HandLandmarks]:
         height, width = image.shape[:2]
@@ -139,6 +142,7 @@ class StillHandFinder:
         """Landmarks of the hands in an RGB uint8 photo, in its pixels; ``timestamp_ms`` is unused."""
         if self._closed:
             raise InvalidInput("the hand finder is closed")
+        self.close_up = False
         scales: list[tuple[npt.NDArray[np.uint8], float]] = []
         for side in _WORKING_SIDES:
             if not scales or max(frame.shape[:2]) > side:
@@ -154,7 +158,9 @@ class StillHandFinder:
                         hands = [h for h in hands if _span(h) >= _MIN_LOOSE_SPAN * min(small.shape[:2])]
                     if hands:
                         return [self._back(h, turns, small.shape[:2], k) for h in hands]
-        return self._zoomed_out(scales[0])
+        hands = self._zoomed_out(scales[0])
+        self.close_up = bool(hands)
+        return hands
 
     def _zoomed_out(self, scaled: tuple[npt.NDArray[np.uint8], float]) -> list[HandLandmarks]:
         """Last resort for close-ups: the photo zoomed out (see ``_ZOOMS``) at every orientation, with
