@@ -11,6 +11,8 @@ hold at most ``max_upload_sessions`` live ones: they are the only sessions that 
 from __future__ import annotations
 
 import contextlib
+import random
+import time
 from collections.abc import Callable
 
 from vtryon.domain.errors import Conflict, ErrorCode, InvalidInput, NotFound, RateLimited
@@ -26,8 +28,10 @@ __all__ = ("DEFAULT_MAX_UPLOAD_SESSIONS", "DEFAULT_REFERENCE_SIDE", "SessionServ
 DEFAULT_MAX_UPLOAD_SESSIONS = 5
 #: Longest side, in pixels, of the pictures an upload session keeps (a nail design needs no more).
 DEFAULT_REFERENCE_SIDE = 1024
-# Attempts of a read-modify-write before a conflict is reported (writers are a handful per session).
-_CAS_ATTEMPTS = 8
+# Attempts of a read-modify-write before a conflict is reported (writers are a handful per session), and
+# the longest random pause between two, so that writers that collided do not collide again in lockstep.
+_CAS_ATTEMPTS = 16
+_CAS_PAUSE = 0.005
 
 
 class SessionService:
@@ -160,6 +164,7 @@ class SessionService:
             try:
                 self._store.update(session)
             except Conflict:
+                time.sleep(random.uniform(0, _CAS_PAUSE))  # jitter, not secrecy
                 continue
             return session
         raise Conflict(f"session {session_id} is being changed by too many writers at once; try again")
