@@ -39,6 +39,8 @@ def test_twenty_jobs_on_two_replicas_and_two_workers_all_complete_and_progress_c
     views = [job(apis[(i + 1) % 2], job_id) for i, job_id in enumerate(ids)]
     assert all(view["imageBase64"] and view["engine"] == "fake-slow" for view in views)
     assert all(w.process is not None and w.process.poll() is None for w in workers)
+    ran = [w.log.read_text(errors="replace").count("Finished Job<function: tryon") for w in workers]
+    assert sum(ran) == 20 and min(ran) >= 3, ran  # both workers took their share
 
 
 def test_a_worker_killed_mid_job_has_its_job_finished_by_another_in_bounded_time(cluster: Cluster) -> None:
