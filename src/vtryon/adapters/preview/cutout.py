@@ -13,8 +13,9 @@ __all__ = ("cut_out",)
 Alpha = npt.NDArray[np.uint8]
 
 
-#: At most this many layers of shadow (each 5 % of the photo's short side deep) are peeled.
-PEEL_PASSES = 8
+#: At most this many layers of shadow (the first 5 % of the photo's short side deep, the next ones 10 %)
+#: are peeled.
+PEEL_PASSES = 5
 
 
 def _without_shadow(
@@ -38,9 +39,12 @@ def _without_shadow(
     gone = np.zeros_like(maybe)
     # Layer by layer, ``depth`` at a time: a shadow filling the long gap between two trouser legs is
     # reached from its open end, while a light patch deep inside fabric never touches the outside.
-    for _ in range(PEEL_PASSES):
+    for layer in range(PEEL_PASSES):
         remaining = np.where(solid & ~gone, 255, 0).astype(np.uint8)
-        near_outside = cv2.distanceTransform(remaining, cv2.DIST_L2, 3) < depth / 2
+        # The first layer is the shadow around the outline; later ones only go on along what was
+        # peeled (into a gap), so they may go deeper at a time.
+        reach = depth / 2 if layer == 0 else depth
+        near_outside = cv2.distanceTransform(remaining, cv2.DIST_L2, 3) < reach
         shadowish = maybe & ~gone & near_outside
         passable = ((remaining == 0) | shadowish).astype(np.uint8)
         _, labels = cv2.connectedComponents(passable, connectivity=4)

@@ -106,6 +106,14 @@ def _main_piece(layer: Float) -> Float:
     return np.where(grown & ~keep[labels], 0.0, layer).astype(np.float32)
 
 
+def _soft(layer: Float, sigma: float) -> Float:
+    """``layer`` blurred by ``sigma`` pixels, at a quarter of the size (it is smooth anyway)."""
+    h, w = layer.shape
+    small = cv2.resize(layer, (max(w // 4, 1), max(h // 4, 1)), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), max(sigma / 4, 0.5))
+    return np.asarray(cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR), np.float32)
+
+
 def _remap(image: npt.NDArray[np.uint8], map_x: Float, map_y: Float, border: int) -> npt.NDArray[np.uint8]:
     return np.asarray(cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=border), np.uint8)
 
@@ -325,10 +333,7 @@ class PreviewEngine:
         result = person.copy()
         # The light is read off the person with the old garment taken off: its folds stay, its edges
         # (a crop top's hem over bare skin) are no longer there to print a band onto the new fabric.
-        trust = np.asarray(
-            cv2.GaussianBlur((cleared.old | cleared.skin).astype(np.float32), (0, 0), max(side / 200, 1.0)),
-            np.float32,
-        )
+        trust = _soft((cleared.old | cleared.skin).astype(np.float32), side / 200)
         result[crop] = blend(
             cleared.image, garment, visible, mask[crop], side=side, light=cleared.image, trust=trust
         )
