@@ -40,7 +40,7 @@ _PLATE_CONTRAST = 24.0
 _PLATE_SEPARATION = 2.5
 _PLATES_NEEDED = 3
 _AWAY = -0.25  # a finger's facing below this: it clearly turns its nail away
-_ANY = -2.0  # a facing threshold every finger passes
+_CLOSE_UP_FACING = _AWAY  # close-ups: a finger's nail is a candidate unless clearly turned away
 
 
 def _slots(sides: list[str]) -> list[int]:
@@ -51,12 +51,18 @@ def _slots(sides: list[str]) -> list[int]:
     return [2 + i for i in range(len(sides))]
 
 
-def _nails_of(frame: Image, points: np.ndarray, image_side: str, score: float) -> list[Nail]:
-    nails = nails_from_landmarks(points, image_side, score)
+def _nails_of(
+    frame: Image, points: np.ndarray, image_side: str, score: float, min_facing: float | None = None
+) -> list[Nail]:
+    """The hand's nails that face the camera; a "palm" whose fingertips show plates when read as the
+    other hand is taken for a back of hand (MediaPipe's handedness was wrong). ``min_facing``: see
+    ``nails_from_landmarks``."""
+    facing = {} if min_facing is None else {"min_facing": min_facing}
+    nails = nails_from_landmarks(points, image_side, score, **facing)
     away = sum(f < _AWAY for f in finger_facing(points, image_side)[1:])
     if nails or away < 3:
         return nails
-    other = nails_from_landmarks(points, _OTHER_SIDE.get(image_side, image_side), score)
+    other = nails_from_landmarks(points, _OTHER_SIDE.get(image_side, image_side), score, **facing)
     plates = sum(
         plate_contrast(frame, nail) >= _PLATE_CONTRAST
         and estimate_shape(frame, refine_nail(frame, nail)).separation >= _PLATE_SEPARATION
@@ -134,13 +140,12 @@ class MediaPipeNailRenderer:
         scores: list[float] = []
         slots = _slots([hand.image_side for hand in hands])
         for slot, hand in zip(slots, hands, strict=True):
+            # Fingertips close to the camera (hand found zoomed out): its depth is unsure, so only the
+            # fingers clearly turned away are dropped, and the image decides for the others.
             close_up = self._still is not None and self._still.close_up
-            if close_up:
-                # Fingertips close to the camera, hand found zoomed out: its depth is too unsure to tell
-                # which nails face the camera, so the image decides (an outline, or a plate-like box).
-                nails = nails_from_landmarks(hand.points, hand.image_side, hand.score, min_facing=_ANY)
-            else:
-                nails = _nails_of(frame, hand.points, hand.image_side, hand.score)
+            nails = _nails_of(
+                frame, hand.points, hand.image_side, hand.score, _CLOSE_UP_FACING if close_up else None
+            )
             if self._smoother is not None:
                 nails = self._smoother.smooth(slot, nails, timestamp_ms / 1000.0)
             if self._refine and self._shapes is not None:

@@ -167,7 +167,8 @@ class StillHandFinder:
         the second-chance thresholds. A candidate must have every fingertip inside the real photo and be
         big in it, and is kept only when other zoom-outs agree with it (same fingertips): the detector's
         guesses on padding vary from one canvas to the next, a real hand's fingers do not. The agreeing
-        candidates' median landmarks are returned (one hand: close-ups show one)."""
+        candidates' median landmarks are returned, as one hand (a second cluster of candidates on a
+        close-up is most often the same hand seen again elsewhere on the canvas)."""
         small, k = scaled
         height, width = small.shape[:2]
         landmarker = self._passes[-1]
@@ -189,23 +190,19 @@ class StillHandFinder:
                         moved = HandLandmarks(points, back.image_side, back.handedness, back.score)
                         if inside >= _TIPS_INSIDE and _span(moved) >= _MIN_LOOSE_SPAN * min(height, width):
                             found.append(moved)
-        hands: list[HandLandmarks] = []
-        while found and len(hands) < self._num_hands:
-            best = max((_agreeing(hand, found) for hand in found), key=len)
-            if len(best) < _AGREEING:
-                break
-            # The side most of them see (summed scores; a tie goes to the first found, not to set order).
-            votes: dict[str, float] = {}
-            for h in best:
-                votes[h.image_side] = votes.get(h.image_side, 0.0) + h.score
-            side = max(votes, key=lambda name: votes[name])
-            first = next(h for h in best if h.image_side == side)
-            points = np.median(np.stack([h.points for h in best]), axis=0)
-            hand = HandLandmarks(points, side, first.handedness, float(np.median([h.score for h in best])))
-            hands.append(replace(hand, points=points * np.array([k, k, k])))
-            # Another hand (two in a close-up) must be elsewhere: its fingertips away from this one's.
-            found = [h for h in found if not _agreeing(hand, [h])]
-        return hands
+        if not found:
+            return []
+        best = max((_agreeing(hand, found) for hand in found), key=len)
+        if len(best) < _AGREEING:
+            return []
+        # The side most of them see (summed scores; a tie goes to the first found, not to set order).
+        votes: dict[str, float] = {}
+        for h in best:
+            votes[h.image_side] = votes.get(h.image_side, 0.0) + h.score
+        side = max(votes, key=lambda name: votes[name])
+        first = next(h for h in best if h.image_side == side)
+        points = np.median(np.stack([h.points for h in best]), axis=0) * k
+        return [replace(first, points=points, score=float(np.median([h.score for h in best])))]
 
     @staticmethod
     def _back(hand: HandLandmarks, turns: int, shape: tuple[int, int], k: float) -> HandLandmarks:
