@@ -11,7 +11,13 @@ import pytest
 
 from vtryon.adapters.mediapipe.nail_geometry import Nail
 from vtryon.adapters.mediapipe.nail_paint import paint_nails, prepare_design
-from vtryon.adapters.mediapipe.nail_shape import ShapeCache, estimate_shape, with_shape
+from vtryon.adapters.mediapipe.nail_shape import (
+    MIN_EDGE_CONTRAST,
+    ShapeCache,
+    best_outline,
+    estimate_shape,
+    with_shape,
+)
 from vtryon.domain.nails import NailDesign
 
 SKIN = (196, 146, 124)
@@ -55,6 +61,29 @@ def test_a_fingertip_without_a_visible_plate_gets_no_outline() -> None:
     estimate = estimate_shape(frame, GUESS)
     assert estimate.shape is None
     assert with_shape(frame, GUESS) == GUESS  # the caller keeps its box
+
+
+def test_a_plate_bigger_than_its_box_is_outlined_in_a_larger_box() -> None:
+    # A long, wide plate: in the landmarks' box the "around" models learn the plate itself (no outline).
+    frame = _fingertip((22, 30))
+    truth = np.zeros(frame.shape[:2], np.uint8)
+    cv2.ellipse(truth, (80, 62), (22, 30), 0, 0, 360, 1, -1)
+    assert estimate_shape(frame, GUESS).shape is None
+    box, estimate = best_outline(frame, GUESS)
+    assert estimate.shape is not None
+    assert box.length > GUESS.length and box.width > GUESS.width
+    assert estimate.edge_contrast >= MIN_EDGE_CONTRAST
+    shaped = np.any(paint_nails(frame, [replace(box, shape=estimate.shape)], BLUE) != frame, axis=2)
+    boxed = np.any(paint_nails(frame, [GUESS], BLUE) != frame, axis=2)
+    assert _iou(shaped, truth > 0) > 0.8
+    assert _iou(shaped, truth > 0) > _iou(boxed, truth > 0) + 0.3
+
+
+def test_best_outline_keeps_the_box_and_its_verdict_where_no_plate_is_seen() -> None:
+    box, estimate = best_outline(_fingertip(None), GUESS)
+    assert box == GUESS
+    assert estimate.shape is None
+    assert estimate.edge_contrast == 0.0
 
 
 def test_tiny_nails_are_left_to_the_box() -> None:

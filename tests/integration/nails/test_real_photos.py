@@ -35,7 +35,7 @@ def test_real_photos_are_painted_where_their_nails_are_and_rarely_elsewhere() ->
     renderer.set_design(NailDesign(color="#0000ff"))
     ious: list[float] = []
     hit = painted_total = 0
-    blank_hands = 0
+    blank_hands = blank_fingers = 0
     try:
         for entry in entries:
             frame = _rgb(DATA / f"{entry['name']}.jpg")
@@ -45,8 +45,10 @@ def test_real_photos_are_painted_where_their_nails_are_and_rarely_elsewhere() ->
             hit += int((painted & truth).sum())
             painted_total += int(painted.sum())
             blank_hands += entry["view"] == "hand" and not painted.any()
+            blank_fingers += entry["view"] == "fingers" and not painted.any()
     finally:
         renderer.close()
     assert blank_hands <= 2
-    assert hit / painted_total >= 0.55
-    assert np.mean(ious) >= 0.25
+    assert blank_fingers <= 3  # close-ups: found zoomed out (all 6 were blank before)
+    assert hit / painted_total >= 0.65
+    assert np.mean(ious) >= 0.35

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
 from tests.support.synthetic_hands import HandCase, draw_hand
 from vtryon.adapters.mediapipe.still_hands import StillHandFinder
 from vtryon.domain.errors import InvalidInput
+
+HANDS = Path(__file__).resolve().parents[2] / "data" / "hands"
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +58,22 @@ def test_a_big_phone_photo_is_searched_at_the_detector_scale(finder: StillHandFi
 def test_nothing_is_found_in_noise_at_any_threshold(finder: StillHandFinder) -> None:
     noise = np.random.default_rng(5).integers(0, 255, (300, 400, 3), dtype=np.uint8)
     assert finder.detect(noise) == []
+
+
+def test_fingertips_without_their_palm_are_found_zoomed_out(finder: StillHandFinder) -> None:
+    # A close-up: the committed palm photo cut to its fingers (palm and thumb out of frame). MediaPipe's
+    # palm detector finds nothing there; the photo zoomed out on a padded canvas gives the same hand.
+    with Image.open(HANDS / "open_palm_2.jpg") as image:
+        photo = np.asarray(image.convert("RGB"))
+    (whole,) = finder.detect(photo)
+    assert not finder.close_up
+    fingers = np.ascontiguousarray(photo[:, 350:])
+    (found,) = finder.detect(fingers)
+    assert finder.close_up
+    tips = found.points[[8, 12, 16, 20], :2] + (350.0, 0.0)
+    span = float(np.ptp(whole.points[:, :2], axis=0).max())
+    error = np.linalg.norm(tips - whole.points[[8, 12, 16, 20], :2], axis=1) / span
+    assert error.max() < 0.05  # the four fingertips in frame, where the whole photo puts them
 
 
 def test_a_closed_finder_refuses_to_work() -> None:
