@@ -13,7 +13,6 @@ from vtryon.adapters.mediapipe.nail_geometry import Nail, finger_facing, nails_f
 from vtryon.adapters.mediapipe.nail_paint import PreparedDesign, paint_nails, prepare_design
 from vtryon.adapters.mediapipe.nail_refine import plate_contrast, refine_nail
 from vtryon.adapters.mediapipe.nail_shape import (
-    MIN_BOX_SEPARATION,
     MIN_EDGE_CONTRAST,
     ShapeCache,
     best_outline,
@@ -43,6 +42,14 @@ _AWAY = -0.25  # a finger's facing below this: it clearly turns its nail away
 #: A sideways thumb (see _sideways_thumb) is painted only with an outline whose edge contrast is twice the
 #: usual gate, never as a box.
 _THUMB_EDGE = 2.0 * MIN_EDGE_CONTRAST
+#: Stills: a nail without an outline is painted as the core of its box (this share of its length and
+#: width), not the whole box. Such a box is only the landmarks' guess, off by a good part of a nail width
+#: on real photos; its middle lies on the plate far more often than its rim (measured: boxes painted whole
+#: put 35 % of their paint on skin). Painting less of each box risks less, so a box is also painted on
+#: weaker evidence: its centre's separation from the skin below the cuticle (the video path keeps
+#: nail_shape.MIN_BOX_SEPARATION, 1.0, and whole boxes).
+_BOX_CORE = 0.85
+_CORE_SEPARATION = 0.7
 _CLOSE_UP_FACING = _AWAY  # close-ups: a finger's nail is a candidate unless clearly turned away
 
 
@@ -79,18 +86,18 @@ def _nails_of(
 def _outlined(
     frame: Image, nails: list[Nail], *, min_edge: float = MIN_EDGE_CONTRAST, boxes: bool = True
 ) -> list[Nail]:
-    """Stills: each nail with its outline (in the box that outlines it best); without one, its box, unless
-    the box's centre looks just like the skin below its cuticle (then it is most likely on skin: precision
-    first) or ``boxes`` is False. An outline on no plate edge (edge contrast < ``min_edge``) is not
-    painted either."""
+    """Stills: each nail with its outline (in the box that outlines it best); without one, its box's core
+    (``_BOX_CORE``), unless the box's centre looks just like the skin below its cuticle (then it is most
+    likely on skin: precision first) or ``boxes`` is False. An outline on no plate edge (edge contrast <
+    ``min_edge``) is not painted either."""
     out = []
     for nail in nails:
         box, estimate = best_outline(frame, nail)
         if estimate.shape is not None:
             if estimate.edge_contrast >= min_edge:
                 out.append(replace(box, shape=estimate.shape))
-        elif boxes and estimate.separation >= MIN_BOX_SEPARATION:
-            out.append(box)
+        elif boxes and estimate.separation >= _CORE_SEPARATION:
+            out.append(replace(box, length=box.length * _BOX_CORE, width=box.width * _BOX_CORE))
     return out
 
 
