@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from vtryon.domain.errors import NotReady
+from vtryon.domain.errors import ErrorCode, NotReady
 from vtryon.ports.diffusion import Diffusion
 
 __all__ = ("EngineSlot",)
@@ -55,7 +55,7 @@ class EngineSlot:
         if self._state == "idle":
             self.start(background=False)
         if self._engine is None:
-            raise NotReady(self.message(), code=f"engine_{self._state}")
+            raise NotReady(self.message(), code=ErrorCode(f"engine_{self._state}"))
         return self._engine
 
     def close(self) -> None:

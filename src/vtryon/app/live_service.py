@@ -90,7 +90,9 @@ class LiveStream:
 
     def change_design(self, *, post_id: int | None = None, design: NailDesign | None = None) -> None:
         if (post_id is None) == (design is None):
-            raise InvalidInput("a design message needs exactly one of post_id and design", code="bad_design")
+            raise InvalidInput(
+                "a design message needs exactly one of post_id and design", code=ErrorCode.BAD_DESIGN
+            )
         chosen = design if design is not None else self._sessions.catalogue_design(post_id or 0)
         with self._lock:
             if self._renderer is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 
-from vtryon.domain.errors import Unauthenticated
+from vtryon.domain.errors import ErrorCode, Unauthenticated
 from vtryon.ports.tickets import TicketGrant, TicketStore
 
 __all__ = ("DEFAULT_TICKET_TTL", "TicketBook")
@@ -43,6 +43,6 @@ class TicketBook:
         grant = await self._store.take(ticket) if ticket else None
         if grant is None or grant.session_id != session_id:
             raise Unauthenticated(
-                "WebSocket ticket is unknown, used, expired or for another session", code="bad_ticket"
+                "WebSocket ticket is unknown, used, expired or for another session", code=ErrorCode.BAD_TICKET
             )
         return grant.principal

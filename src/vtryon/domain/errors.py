@@ -137,72 +137,72 @@ class ErrorCode(StrEnum):
 class VtryonError(Exception):
     """Base of every error vtryon raises on purpose."""
 
-    code: str = "error"
+    code: ErrorCode = ErrorCode.ERROR
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message: str, *, code: ErrorCode | None = None) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
+        return f"{type(self).__name__}(code={str(self.code)!r}, message={self.message!r})"
 
 
 class InvalidInput(VtryonError, ValueError):
     """A value the caller sent breaks a rule (out of range, wrong shape, missing)."""
 
-    code = "invalid_input"
+    code = ErrorCode.INVALID_INPUT
 
 
 class UnsupportedMedia(VtryonError):
     """Bytes that are not an image of an accepted type (JPEG, PNG, WebP)."""
 
-    code = "unsupported_media"
+    code = ErrorCode.UNSUPPORTED_MEDIA
 
 
 class TooLarge(VtryonError):
     """A body, a file, an image's pixel count or a frame over its limit."""
 
-    code = "too_large"
+    code = ErrorCode.TOO_LARGE
 
 
 class Unauthenticated(VtryonError):
     """No credentials, or credentials that are not valid."""
 
-    code = "unauthenticated"
+    code = ErrorCode.UNAUTHENTICATED
 
 
 class Forbidden(VtryonError):
     """Valid credentials that may not do this (e.g. a disallowed WebSocket origin)."""
 
-    code = "forbidden"
+    code = ErrorCode.FORBIDDEN
 
 
 class NotFound(VtryonError):
     """Unknown id, or one that belongs to another principal (never revealed as such)."""
 
-    code = "not_found"
+    code = ErrorCode.NOT_FOUND
 
 
 class Conflict(VtryonError):
     """A write based on a stale read: someone else changed the value first (compare-and-set failed)."""
 
-    code = "conflict"
+    code = ErrorCode.CONFLICT
 
 
 class Expired(VtryonError):
     """A session past its expiry."""
 
-    code = "expired"
+    code = ErrorCode.EXPIRED
 
 
 class RateLimited(VtryonError):
     """Too many requests or frames in too short a time."""
 
-    code = "rate_limited"
+    code = ErrorCode.RATE_LIMITED
 
-    def __init__(self, message: str, *, retry_after: float = 1.0, code: str | None = None) -> None:
+    def __init__(self, message: str, *, retry_after: float = 1.0, code: ErrorCode | None = None) -> None:
         super().__init__(message, code=code)
         self.retry_after = retry_after
 
@@ -210,9 +210,9 @@ class RateLimited(VtryonError):
 class Busy(VtryonError):
     """The work queue is full; try again after ``retry_after`` seconds."""
 
-    code = "busy"
+    code = ErrorCode.BUSY
 
-    def __init__(self, message: str, *, retry_after: float = 5.0, code: str | None = None) -> None:
+    def __init__(self, message: str, *, retry_after: float = 5.0, code: ErrorCode | None = None) -> None:
         super().__init__(message, code=code)
         self.retry_after = retry_after
 
@@ -220,9 +220,9 @@ class Busy(VtryonError):
 class NotReady(VtryonError):
     """A component (engine, model) is missing or still loading."""
 
-    code = "not_ready"
+    code = ErrorCode.NOT_READY
 
-    def __init__(self, message: str, *, retry_after: float = 30.0, code: str | None = None) -> None:
+    def __init__(self, message: str, *, retry_after: float = 30.0, code: ErrorCode | None = None) -> None:
         super().__init__(message, code=code)
         self.retry_after = retry_after
 
@@ -230,19 +230,19 @@ class NotReady(VtryonError):
 class OutOfMemory(VtryonError):
     """The accelerator ran out of memory for this request; the engine keeps serving."""
 
-    code = "out_of_memory"
+    code = ErrorCode.OUT_OF_MEMORY
 
 
 class TimedOut(VtryonError):
     """A job did not finish within its time limit."""
 
-    code = "timeout"
+    code = ErrorCode.TIMEOUT
 
 
 class Cancelled(VtryonError):
     """A job was cancelled before it finished."""
 
-    code = "cancelled"
+    code = ErrorCode.CANCELLED
 
 
 class ProtocolError(VtryonError):
@@ -252,8 +252,8 @@ class ProtocolError(VtryonError):
     connection may go on after an ``error`` message.
     """
 
-    code = "protocol_error"
+    code = ErrorCode.PROTOCOL_ERROR
 
-    def __init__(self, message: str, *, code: str, close_code: int | None = None) -> None:
+    def __init__(self, message: str, *, code: ErrorCode, close_code: int | None = None) -> None:
         super().__init__(message, code=code)
         self.close_code = close_code

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, get_args
 import msgspec
 from msgspec import Meta
 
-from vtryon.domain.errors import InvalidInput, ProtocolError
+from vtryon.domain.errors import ErrorCode, InvalidInput, ProtocolError
 from vtryon.domain.nails import NailDesign
 
 __all__ = (
@@ -183,7 +183,7 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _peek_type(raw: bytes | str, what: str, code: str) -> Any:
+def _peek_type(raw: bytes | str, what: str, code: ErrorCode) -> Any:
     """The message's ``type`` value (``msgspec.UNSET`` when absent); raises if it is not a JSON object."""
     try:
         return _envelope_decoder.decode(raw).type
@@ -196,16 +196,18 @@ def _peek_type(raw: bytes | str, what: str, code: str) -> Any:
 def _pack_header(header: FrameHeader | ResultHeader, decoder: msgspec.json.Decoder[Any], size: int) -> bytes:
     """Encode and NUL-pad a header, refusing anything the peer's decoder would reject."""
     if header.image_size != size:
-        raise ProtocolError(f"image_size {header.image_size} != payload length {size}", code="size_mismatch")
+        raise ProtocolError(
+            f"image_size {header.image_size} != payload length {size}", code=ErrorCode.SIZE_MISMATCH
+        )
     raw = _encoder.encode(header)
     if len(raw) > HEADER_SIZE:
-        raise ProtocolError(f"header is {len(raw)} bytes, over {HEADER_SIZE}", code="header_too_long")
+        raise ProtocolError(f"header is {len(raw)} bytes, over {HEADER_SIZE}", code=ErrorCode.HEADER_TOO_LONG)
     # msgspec checks Meta constraints only when decoding (and encodes NaN as null), so decode what we
     # encoded: an encoder must never emit a header that the other side rejects.
     try:
         decoder.decode(raw)
     except msgspec.ValidationError as exc:
-        raise ProtocolError(f"{type(header).__name__}: {exc}", code="bad_header") from None
+        raise ProtocolError(f"{type(header).__name__}: {exc}", code=ErrorCode.BAD_HEADER) from None
     return raw + _ZEROS[: HEADER_SIZE - len(raw)]
 
 
@@ -215,19 +217,19 @@ def _split(data: bytes | bytearray | memoryview, max_payload: int) -> tuple[byte
     if len(view) < HEADER_SIZE:
         raise ProtocolError(
             f"binary message of {len(view)} bytes is shorter than the {HEADER_SIZE}-byte header",
-            code="short_message",
+            code=ErrorCode.SHORT_MESSAGE,
         )
     head = bytes(view[:HEADER_SIZE])
     end = head.find(0)
     if end == -1:
         end = HEADER_SIZE
     elif head[end:] != _ZEROS[end:]:
-        raise ProtocolError("header bytes after the JSON must all be NUL", code="bad_padding")
+        raise ProtocolError("header bytes after the JSON must all be NUL", code=ErrorCode.BAD_PADDING)
     payload = view[HEADER_SIZE:]
     if len(payload) > max_payload:
         raise ProtocolError(
             f"payload of {len(payload)} bytes is over the {max_payload}-byte limit",
-            code="too_large",
+            code=ErrorCode.TOO_LARGE,
             close_code=CLOSE_TOO_BIG,
         )
     return head[:end], payload
@@ -247,33 +249,37 @@ def _decode_header(raw: bytes, decoder: msgspec.json.Decoder[Any], tag: str) -> 
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ProtocolError("header is not valid UTF-8", code="bad_header") from None
+        raise ProtocolError("header is not valid UTF-8", code=ErrorCode.BAD_HEADER) from None
     # Peek at ``type`` first: the header decoders alone accept a missing tag and report a wrong one only
     # in free text, and the code a client sees must not depend on msgspec's wording.
     try:
         kind = _envelope_decoder.decode(raw).type
     except msgspec.ValidationError as exc:
-        raise ProtocolError(f"{tag} header is not a JSON object: {exc}", code="bad_header") from None
+        raise ProtocolError(f"{tag} header is not a JSON object: {exc}", code=ErrorCode.BAD_HEADER) from None
     except _MALFORMED as exc:
         if _json_then_junk(text):
-            raise ProtocolError("header bytes after the JSON must all be NUL", code="bad_padding") from None
-        raise ProtocolError(f"{tag} header is not JSON: {exc}", code="bad_header") from None
+            raise ProtocolError(
+                "header bytes after the JSON must all be NUL", code=ErrorCode.BAD_PADDING
+            ) from None
+        raise ProtocolError(f"{tag} header is not JSON: {exc}", code=ErrorCode.BAD_HEADER) from None
     if kind is msgspec.UNSET:
-        raise ProtocolError(f'{tag} header has no "type"', code="bad_header")
+        raise ProtocolError(f'{tag} header has no "type"', code=ErrorCode.BAD_HEADER)
     if kind != tag:
-        raise ProtocolError(f'{tag} header has type {_short(kind)}, expected "{tag}"', code="unknown_type")
+        raise ProtocolError(
+            f'{tag} header has type {_short(kind)}, expected "{tag}"', code=ErrorCode.UNKNOWN_TYPE
+        )
     try:
         return decoder.decode(raw)
     except msgspec.ValidationError as exc:
-        raise ProtocolError(f"{tag} header: {exc}", code="bad_header") from None
+        raise ProtocolError(f"{tag} header: {exc}", code=ErrorCode.BAD_HEADER) from None
     except _MALFORMED as exc:
-        raise ProtocolError(f"{tag} header is not JSON: {exc}", code="bad_header") from None
+        raise ProtocolError(f"{tag} header is not JSON: {exc}", code=ErrorCode.BAD_HEADER) from None
 
 
 def _check_size(header: FrameHeader | ResultHeader, payload: memoryview) -> None:
     if header.image_size != len(payload):
         raise ProtocolError(
-            f"image_size {header.image_size} != payload length {len(payload)}", code="size_mismatch"
+            f"image_size {header.image_size} != payload length {len(payload)}", code=ErrorCode.SIZE_MISMATCH
         )
 
 
@@ -314,16 +320,16 @@ def decode_control(text: str | bytes) -> ControlMessage:
     try:
         message: ControlMessage = _control_decoder.decode(text)
     except msgspec.ValidationError as exc:
-        kind = _peek_type(text, "control message", "bad_message")
+        kind = _peek_type(text, "control message", ErrorCode.BAD_MESSAGE)
         if kind is not msgspec.UNSET and (not isinstance(kind, str) or kind not in _CONTROL_TYPES):
             raise ProtocolError(
-                f"control message has unknown type {_short(kind)}", code="unknown_type"
+                f"control message has unknown type {_short(kind)}", code=ErrorCode.UNKNOWN_TYPE
             ) from None
-        raise ProtocolError(f"control message: {exc}", code="bad_message") from None
+        raise ProtocolError(f"control message: {exc}", code=ErrorCode.BAD_MESSAGE) from None
     except _MALFORMED as exc:
-        raise ProtocolError(f"control message is not JSON: {exc}", code="bad_message") from None
+        raise ProtocolError(f"control message is not JSON: {exc}", code=ErrorCode.BAD_MESSAGE) from None
     except UnicodeError:
-        raise ProtocolError("control message is not valid UTF-8", code="bad_message") from None
+        raise ProtocolError("control message is not valid UTF-8", code=ErrorCode.BAD_MESSAGE) from None
     return message
 
 
@@ -337,5 +343,7 @@ class FrameOrder:
 
     def check(self, frame_number: int) -> None:
         if self.last is not None and frame_number <= self.last:
-            raise ProtocolError(f"frame_number {frame_number} is not after {self.last}", code="out_of_order")
+            raise ProtocolError(
+                f"frame_number {frame_number} is not after {self.last}", code=ErrorCode.OUT_OF_ORDER
+            )
         self.last = frame_number

@@ -81,11 +81,15 @@ class JobFailure(msgspec.Struct, frozen=True, kw_only=True):
 
     def error(self) -> Exception:
         cls = getattr(errors, self.kind, None)
+        try:
+            code = errors.ErrorCode(self.code)
+        except ValueError:  # a code this version does not know (a newer worker): a failure all the same
+            code = errors.ErrorCode.INTERNAL_ERROR
         if isinstance(cls, type) and issubclass(cls, errors.VtryonError):
             try:
-                return cls(self.message, code=self.code)
+                return cls(self.message, code=code)
             except TypeError:  # a subclass with another signature: keep the code, lose the class
-                return errors.VtryonError(self.message, code=self.code)
+                return errors.VtryonError(self.message, code=code)
         return JobCrashed(self.message)
 
 

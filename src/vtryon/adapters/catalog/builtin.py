@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vtryon.domain.errors import NotFound
+from vtryon.domain.errors import ErrorCode, NotFound
 from vtryon.domain.nails import DesignKind, Finish, NailDesign
 
 __all__ = ("BUILTIN_DESIGNS", "BuiltinDesignCatalog")
@@ -59,7 +59,7 @@ class BuiltinDesignCatalog:
         try:
             return self._by_id[post_id]
         except (KeyError, TypeError):
-            raise NotFound(f"no design with id {post_id!r}", code="design_not_found") from None
+            raise NotFound(f"no design with id {post_id!r}", code=ErrorCode.DESIGN_NOT_FOUND) from None
 
     def list(self) -> list[NailDesign]:
         return list(BUILTIN_DESIGNS)

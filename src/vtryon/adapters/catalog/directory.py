@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vtryon.domain.errors import InvalidInput, NotFound
+from vtryon.domain.errors import ErrorCode, InvalidInput, NotFound
 from vtryon.domain.nails import DesignKind, Finish, NailDesign
 from vtryon.ports.catalog import DesignCatalog
 
@@ -50,11 +50,13 @@ class DirectoryDesignCatalog:
         if file is None and self.fallback is not None:
             return self.fallback.get(post_id)
         if file is None:
-            raise NotFound(f"no design with id {post_id!r}", code="design_not_found")
+            raise NotFound(f"no design with id {post_id!r}", code=ErrorCode.DESIGN_NOT_FOUND)
         try:
             return self._design(post_id, file)
         except OSError:
-            raise NotFound(f"design {post_id} is no longer readable", code="design_not_found") from None
+            raise NotFound(
+                f"design {post_id} is no longer readable", code=ErrorCode.DESIGN_NOT_FOUND
+            ) from None
 
     def list(self) -> list[NailDesign]:
         own = [self._design(i, f) for i, f in self._files.items() if f.is_file()]

@@ -20,7 +20,7 @@ from diffusers.models.attention_processor import Attention, AttnProcessor2_0
 from diffusers.models.unets.unet_2d_condition import UNet2DConditionModel
 from safetensors import SafetensorError, safe_open
 
-from vtryon.domain.errors import NotReady
+from vtryon.domain.errors import ErrorCode, NotReady
 
 __all__ = (
     "SelfAttentionProcessor",
@@ -120,12 +120,12 @@ def load_attention_weights(unet: UNet2DConditionModel, path: Path) -> None:
                     f" ({len(expected)} keys expected, {len(found)} found)."
                     + (f" Missing: {_listed(absent)}." if absent else "")
                     + (f" Unexpected: {_listed(extra)}." if extra else ""),
-                    code="attention_weights_mismatch",
+                    code=ErrorCode.ATTENTION_WEIGHTS_MISMATCH,
                 )
             tensors = {key: checkpoint.get_tensor(key) for key in expected}
     except SafetensorError as error:
         raise NotReady(
-            f"{path} is not a readable safetensors file: {error}", code="weights_invalid"
+            f"{path} is not a readable safetensors file: {error}", code=ErrorCode.WEIGHTS_INVALID
         ) from error
     wrong = [
         f"{key} {tuple(tensors[key].shape)} != {tuple(param.shape)}"
@@ -134,7 +134,8 @@ def load_attention_weights(unet: UNet2DConditionModel, path: Path) -> None:
     ]
     if wrong:
         raise NotReady(
-            f"{path}: tensor shapes do not fit this UNet: {_listed(wrong)}", code="attention_weights_mismatch"
+            f"{path}: tensor shapes do not fit this UNet: {_listed(wrong)}",
+            code=ErrorCode.ATTENTION_WEIGHTS_MISMATCH,
         )
     with torch.no_grad():
         for key, param in expected.items():

@@ -22,7 +22,7 @@ from diffusers.models.unets.unet_2d_condition import UNet2DConditionModel
 
 from vtryon.adapters.catvton.attention import install_catvton_processors, load_attention_weights
 from vtryon.adapters.catvton.weights import LICENCE_NOTICE, missing, resolve_attention
-from vtryon.domain.errors import InvalidInput, NotReady
+from vtryon.domain.errors import ErrorCode, InvalidInput, NotReady
 
 __all__ = (
     "SCHEDULERS",
@@ -92,7 +92,7 @@ def require_weights(base: Path, vae: Path, attention: Path) -> None:
             + ", ".join(gaps)
             + ". Fetch them with `vtryon weights pull` where a network exists. "
             + LICENCE_NOTICE,
-            code="weights_missing",
+            code=ErrorCode.WEIGHTS_MISSING,
         )
 
 
@@ -115,7 +115,7 @@ def load_unet(base: Path, attention: Path, device: torch.device, dtype: torch.dt
         raise NotReady(
             f"{base / 'unet'} has in_channels={unet.config.in_channels}; CatVTON needs the 9-channel"
             " inpainting UNet",
-            code="weights_invalid",
+            code=ErrorCode.WEIGHTS_INVALID,
         )
     install_catvton_processors(unet)
     load_attention_weights(unet, resolve_attention(attention))

@@ -12,7 +12,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from vtryon.domain.errors import NotReady
+from vtryon.domain.errors import ErrorCode, NotReady
 
 __all__ = (
     "ATTENTION_FILE",
@@ -194,12 +194,12 @@ def pull(dest: Path) -> WeightPaths:
             "could not download CatVTON weights (no network, or HF_HUB_OFFLINE=1?). Missing:\n  "
             + "\n  ".join(failures)
             + f"\n{LICENCE_NOTICE}",
-            code="weights_missing",
+            code=ErrorCode.WEIGHTS_MISSING,
         )
     problems = verify(paths)
     if problems:
         raise NotReady(
             "downloaded CatVTON weights failed verification:\n  " + "\n  ".join(problems),
-            code="weights_invalid",
+            code=ErrorCode.WEIGHTS_INVALID,
         )
     return paths

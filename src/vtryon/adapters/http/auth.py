@@ -12,7 +12,7 @@ import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from vtryon.domain.errors import Unauthenticated
+from vtryon.domain.errors import ErrorCode, Unauthenticated
 
 __all__ = (
     "ANONYMOUS",
@@ -72,12 +72,12 @@ class KeyRing:
         if not self.enabled:
             return ANONYMOUS
         if not presented:
-            raise Unauthenticated("this server needs an X-API-Key header", code="missing_api_key")
+            raise Unauthenticated("this server needs an X-API-Key header", code=ErrorCode.MISSING_API_KEY)
         candidate = presented.encode()
         found = None
         for principal, key in self.keys:  # compare with every key: timing says nothing about which
             if hmac.compare_digest(candidate, key):
                 found = principal
         if found is None:
-            raise Unauthenticated("the API key is not valid", code="bad_api_key")
+            raise Unauthenticated("the API key is not valid", code=ErrorCode.BAD_API_KEY)
         return found

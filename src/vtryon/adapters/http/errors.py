@@ -17,6 +17,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
 from vtryon.domain import errors as e
+from vtryon.domain.errors import ErrorCode
 
 __all__ = ("MAX_MESSAGE", "STATUS", "error_body", "exception_handlers", "public_message", "status_of")
 
@@ -46,14 +47,14 @@ STATUS: dict[type[e.VtryonError], int] = {
 }
 
 _HTTP_CODES = {
-    400: "bad_request",
-    401: "unauthenticated",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "too_large",
-    415: "unsupported_media",
-    429: "rate_limited",
+    400: ErrorCode.BAD_REQUEST,
+    401: ErrorCode.UNAUTHENTICATED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    413: ErrorCode.TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA,
+    429: ErrorCode.RATE_LIMITED,
 }
 
 
@@ -98,13 +99,13 @@ def _vtryon_error(request: Request[Any, Any, Any], exc: e.VtryonError) -> Respon
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
     detail = str(exc.detail)
-    code = _HTTP_CODES.get(status, "http_error")
+    code = _HTTP_CODES.get(status, ErrorCode.HTTP_ERROR)
     if status == 400 and detail == "Request Entity Too Large":
         # Litestar's multipart parser says this (as a 400) when a form has more parts than allowed.
-        status, code, detail = 413, "too_many_parts", "the form has more parts than allowed"
+        status, code, detail = 413, ErrorCode.TOO_MANY_PARTS, "the form has more parts than allowed"
     if status >= 500:
         log.error("HTTP %s: %s", status, detail)
-        code = "internal_error"
+        code = ErrorCode.INTERNAL_ERROR
     extra = getattr(exc, "extra", None)
     if status == 400 and extra:
         detail = f"{detail}: {extra}"
@@ -128,7 +129,7 @@ def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response
             headers={"Retry-After": "30"},
         )
     log.exception("unhandled error", exc_info=exc)
-    return Response(error_body("internal_error", "internal server error"), status_code=500)
+    return Response(error_body(ErrorCode.INTERNAL_ERROR, "internal server error"), status_code=500)
 
 
 exception_handlers: dict[Any, Any] = {

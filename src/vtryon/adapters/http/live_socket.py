@@ -162,7 +162,7 @@ async def _on_frame(conn: _Connection, data: bytes) -> None:
     if not conn.bucket.take(time.monotonic()):
         raise ProtocolError(
             f"more than {conn.config.max_fps:g} frames per second; frame {header.frame_number} skipped",
-            code="rate_limited",
+            code=ErrorCode.RATE_LIMITED,
         )
     conn.offer((header, payload))
 
@@ -187,7 +187,7 @@ async def _on_control(conn: _Connection, text: str) -> None:
     elif isinstance(message, p.PongMessage):
         pass
     else:
-        raise ProtocolError(f"clients may not send {type(message).__name__}", code="unexpected_type")
+        raise ProtocolError(f"clients may not send {type(message).__name__}", code=ErrorCode.UNEXPECTED_TYPE)
 
 
 async def _session_alive(conn: _Connection) -> bool:
@@ -218,14 +218,14 @@ async def _watchdog(conn: _Connection) -> None:
                         p.ErrorMessage(code=ErrorCode.IDLE, message=f"no frame for {idle:g} s; closing")
                     )
                 )
-            await _close(conn.socket, CLOSE_IDLE, "idle")
+            await _close(conn.socket, CLOSE_IDLE, ErrorCode.IDLE)
             return
         if not await _session_alive(conn):
             with contextlib.suppress(Exception):
                 await conn.send(
                     p.encode_control(p.ErrorMessage(code=ErrorCode.EXPIRED, message="the session expired"))
                 )
-            await _close(conn.socket, p.CLOSE_POLICY, "expired")
+            await _close(conn.socket, p.CLOSE_POLICY, ErrorCode.EXPIRED)
             return
 
 
@@ -233,7 +233,7 @@ async def _processor(conn: _Connection) -> None:
     while True:
         header, payload = await conn.slot.get()
         if not await _session_alive(conn):
-            await _close(conn.socket, p.CLOSE_POLICY, "expired")
+            await _close(conn.socket, p.CLOSE_POLICY, ErrorCode.EXPIRED)
             return
         started = time.perf_counter()
         try:

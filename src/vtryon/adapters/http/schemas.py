@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 from litestar.datastructures import UploadFile
 
-from vtryon.domain.errors import InvalidInput
+from vtryon.domain.errors import ErrorCode, InvalidInput
 from vtryon.domain.nails import NailDesign
 from vtryon.domain.session import CapturedResult, Session
 from vtryon.domain.tryon import ClothType, JobInfo, TryOnParams
@@ -57,7 +57,7 @@ class TryOnForm:
             except ValueError:
                 raise InvalidInput(
                     f"cloth_type must be upper, lower or overall, got {self.cloth_type!r}",
-                    code="invalid_parameter",
+                    code=ErrorCode.INVALID_PARAMETER,
                 ) from None
         for name, cast in (("num_inference_steps", int), ("guidance_scale", float), ("seed", int)):
             raw = getattr(self, name)
@@ -67,12 +67,12 @@ class TryOnForm:
                 values[name] = cast(raw.strip())
             except ValueError:
                 raise InvalidInput(
-                    f"{name} must be a number, got {raw!r}", code="invalid_parameter"
+                    f"{name} must be a number, got {raw!r}", code=ErrorCode.INVALID_PARAMETER
                 ) from None
         try:
             return TryOnParams(**values)
         except InvalidInput as exc:
-            raise InvalidInput(exc.message, code="invalid_parameter") from None
+            raise InvalidInput(exc.message, code=ErrorCode.INVALID_PARAMETER) from None
 
 
 @dataclass
@@ -86,9 +86,11 @@ class ResultForm:
         try:
             value = float(self.confidence_score)
         except ValueError:
-            raise InvalidInput("confidence_score must be a number", code="invalid_parameter") from None
+            raise InvalidInput(
+                "confidence_score must be a number", code=ErrorCode.INVALID_PARAMETER
+            ) from None
         if not 0.0 <= value <= 1.0:
-            raise InvalidInput(f"confidence_score must be 0-1, got {value}", code="invalid_parameter")
+            raise InvalidInput(f"confidence_score must be 0-1, got {value}", code=ErrorCode.INVALID_PARAMETER)
         return value
 
     def metadata_dict(self) -> dict[str, Any]:
@@ -97,19 +99,19 @@ class ResultForm:
         if len(self.metadata) > MAX_METADATA_CHARS:
             raise InvalidInput(
                 f"metadata is {len(self.metadata)} characters; at most {MAX_METADATA_CHARS} are kept",
-                code="invalid_metadata",
+                code=ErrorCode.INVALID_METADATA,
             )
         try:
             value = msgspec.json.decode(self.metadata)
         except msgspec.DecodeError:
-            raise InvalidInput("metadata must be a JSON object", code="invalid_metadata") from None
+            raise InvalidInput("metadata must be a JSON object", code=ErrorCode.INVALID_METADATA) from None
         except RecursionError:  # msgspec's own guard against deep nesting
-            raise InvalidInput("metadata nests too deeply", code="invalid_metadata") from None
+            raise InvalidInput("metadata nests too deeply", code=ErrorCode.INVALID_METADATA) from None
         if not isinstance(value, dict):
-            raise InvalidInput("metadata must be a JSON object", code="invalid_metadata")
+            raise InvalidInput("metadata must be a JSON object", code=ErrorCode.INVALID_METADATA)
         if _depth(value) > MAX_METADATA_DEPTH:
             raise InvalidInput(
-                f"metadata nests deeper than {MAX_METADATA_DEPTH} levels", code="invalid_metadata"
+                f"metadata nests deeper than {MAX_METADATA_DEPTH} levels", code=ErrorCode.INVALID_METADATA
             )
         return value
 

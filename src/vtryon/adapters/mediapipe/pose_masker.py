@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vtryon.adapters.shared.pose import Pose, PoseDetector
-from vtryon.domain.errors import InvalidInput
+from vtryon.domain.errors import ErrorCode, InvalidInput
 from vtryon.domain.tryon import ClothType
 from vtryon.ports.images import Image, Mask
 
@@ -197,7 +197,7 @@ class MediaPipeMasker:
         except ValueError:
             raise InvalidInput(
                 f"cloth_type must be one of {[c.value for c in ClothType]}, got {cloth_type!r}",
-                code="invalid_cloth_type",
+                code=ErrorCode.INVALID_CLOTH_TYPE,
             ) from None
         with self._lock:
             pose = self._detector.detect(person)
@@ -255,6 +255,7 @@ class MediaPipeMasker:
         region &= ~(strong | weak)
         if not region.any():
             raise InvalidInput(
-                f"no {cloth_type.value} body region is visible in the person photo", code="no_body_region"
+                f"no {cloth_type.value} body region is visible in the person photo",
+                code=ErrorCode.NO_BODY_REGION,
             )
         return region

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vtryon.domain.errors import InvalidInput
+from vtryon.domain.errors import ErrorCode, InvalidInput
 
 __all__ = ("cut_out",)
 
@@ -72,7 +72,8 @@ def cut_out(cloth: npt.NDArray[np.uint8]) -> Alpha:
 
     The background is whatever is connected to the border and close in colour to the border's median:
     flood-filling from the border keeps a white print or a cream knit inside the garment, which a plain
-    threshold would punch holes into. Raises ``InvalidInput(code="no_garment")`` when nothing stands out.
+    threshold would punch holes into. Raises ``InvalidInput(code=ErrorCode.NO_GARMENT)`` when nothing stands
+    out.
     """
     h, w = cloth.shape[:2]
     smooth = cv2.GaussianBlur(cloth, (5, 5), 0).astype(np.int16)
@@ -101,12 +102,14 @@ def cut_out(cloth: npt.NDArray[np.uint8]) -> Alpha:
     garment = np.asarray(cv2.morphologyEx(garment, cv2.MORPH_CLOSE, kernel), np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(garment, connectivity=8)
     if count <= 1:
-        raise InvalidInput("no garment found in the garment photo (is it a plain image?)", code="no_garment")
+        raise InvalidInput(
+            "no garment found in the garment photo (is it a plain image?)", code=ErrorCode.NO_GARMENT
+        )
     largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     area = int(stats[largest, cv2.CC_STAT_AREA])
     if area < 0.02 * h * w or area > 0.97 * h * w:
         raise InvalidInput(
             "no garment found in the garment photo: expected a garment on a plain background",
-            code="no_garment",
+            code=ErrorCode.NO_GARMENT,
         )
     return np.where(labels == largest, 255, 0).astype(np.uint8)

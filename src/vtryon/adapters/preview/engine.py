@@ -28,7 +28,7 @@ from vtryon.adapters.preview.limits import LIMITS
 from vtryon.adapters.preview.mesh import GridMaps, grid_maps
 from vtryon.adapters.preview.parts import find_lower_parts, find_parts
 from vtryon.adapters.shared.pose import PoseDetector, check_image
-from vtryon.domain.errors import Cancelled, InvalidInput
+from vtryon.domain.errors import Cancelled, ErrorCode, InvalidInput
 from vtryon.domain.tryon import ClothType, TryOnParams
 from vtryon.ports.diffusion import ProgressCallback, StopCheck
 from vtryon.ports.images import Image, Mask
@@ -59,10 +59,10 @@ def _check_mask(mask: Mask, person: Image) -> None:
         raise InvalidInput(
             f"mask must be uint8 {person.shape[0]} x {person.shape[1]} like the person image, got "
             f"{getattr(mask, 'shape', None)} {getattr(mask, 'dtype', None)}",
-            code="invalid_mask",
+            code=ErrorCode.INVALID_MASK,
         )
     if not (mask > 127).any():
-        raise InvalidInput("mask is empty: nothing to repaint (is it inverted?)", code="empty_mask")
+        raise InvalidInput("mask is empty: nothing to repaint (is it inverted?)", code=ErrorCode.EMPTY_MASK)
 
 
 _Step = Callable[[], None]

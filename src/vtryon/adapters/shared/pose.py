@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 from mediapipe.tasks.python import BaseOptions, vision
 
-from vtryon.domain.errors import InvalidInput
+from vtryon.domain.errors import ErrorCode, InvalidInput
 from vtryon.models import POSE_FULL, model_path
 
 __all__ = ("MIN_SIDE", "Pose", "PoseDetector", "check_image")
@@ -38,12 +38,12 @@ def check_image(image: npt.NDArray[np.uint8], what: str = "person image") -> Non
         shape = getattr(image, "shape", None)
         dtype = getattr(image, "dtype", None)
         raise InvalidInput(
-            f"{what} must be H x W x 3 uint8 RGB, got shape {shape} {dtype}", code="invalid_image"
+            f"{what} must be H x W x 3 uint8 RGB, got shape {shape} {dtype}", code=ErrorCode.INVALID_IMAGE
         )
     if min(image.shape[:2]) < MIN_SIDE:
         raise InvalidInput(
             f"{what} is {image.shape[1]}x{image.shape[0]}: each side must be at least {MIN_SIDE} pixels",
-            code="image_too_small",
+            code=ErrorCode.IMAGE_TOO_SMALL,
         )
 
 
@@ -63,7 +63,7 @@ class PoseDetector:
         self._closed = False
 
     def detect(self, image: npt.NDArray[np.uint8]) -> Pose:
-        """Find the one person in ``image``; raise ``InvalidInput(code="no_person")`` when there is none."""
+        """Find the one person in ``image``; ``InvalidInput(code=ErrorCode.NO_PERSON)`` when there is none."""
         check_image(image)
         frame = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image))
         with self._lock:
@@ -71,7 +71,7 @@ class PoseDetector:
                 raise RuntimeError("PoseDetector is closed")
             result = self._landmarker.detect(frame)
         if not result.pose_landmarks:
-            raise InvalidInput("no person found in the person image", code="no_person")
+            raise InvalidInput("no person found in the person image", code=ErrorCode.NO_PERSON)
         h, w = image.shape[:2]
         marks = result.pose_landmarks[0]
         points = np.array([(m.x * w, m.y * h) for m in marks], dtype=np.float32)

@@ -21,7 +21,7 @@ import msgspec
 import redis
 
 from vtryon.adapters.stores.redis_async import DEFAULT_TIMEOUT, bounded, connect, redact
-from vtryon.domain.errors import NotReady
+from vtryon.domain.errors import ErrorCode, NotReady
 from vtryon.ports.tickets import TicketGrant
 
 __all__ = ("RedisTicketStore",)
@@ -77,6 +77,6 @@ class RedisTicketStore:
             log.warning("ticket store: Redis at %s failed: %r", redact(self._url), exc)
             raise NotReady(
                 "the ticket store is unavailable; try again shortly",
-                code="store_unavailable",
+                code=ErrorCode.STORE_UNAVAILABLE,
                 retry_after=5.0,
             ) from exc
