@@ -67,6 +67,9 @@ _TURN_BYTES_PER_PIXEL: Final = 5
 _PILLOW_OVERHEAD_BYTES: Final = 8 * 1024 * 1024
 _ALPHA_BYTES_PER_PIXEL: Final = 5
 _BAND_PIXELS: Final = 1 << 18
+# Up to 1080p (live frames), np.array's extra copy costs less than the fixed overhead reserved anyway, and
+# it is the fastest path; bands only pay off for big photos.
+_BANDED_FROM_PIXELS: Final = 1 << 21
 _WHITE: Final = (255, 255, 255)
 _BLACK: Final = (0, 0, 0)
 
@@ -292,7 +295,7 @@ def _writable_array(rgb: PILImage.Image) -> Image:
     """
     width, height = rgb.size
     band = max(1, _BAND_PIXELS // width)
-    if band >= height:
+    if band >= height or width * height < _BANDED_FROM_PIXELS:
         return np.array(rgb, dtype=np.uint8)
     array = np.empty((height, width, 3), np.uint8)
     for top in range(0, height, band):
