@@ -108,14 +108,18 @@ def test_a_bomb_as_a_live_frame_is_refused_and_the_stream_goes_on(server: Server
         seen: list[dict[str, object]] = []
         async with connect(url, subprotocols=["vtryon.v1"], open_timeout=30) as ws:  # type: ignore[list-item]
             assert json.loads(await ws.recv())["type"] == "ready"
-            await ws.send(frame(1, animated_webp_bomb()))
-            await ws.send(frame(2))
-            while len([m for m in seen if m.get("type") in ("error", "result")]) < 2:
-                message = await asyncio.wait_for(ws.recv(), 60)
-                if isinstance(message, str):
-                    seen.append(json.loads(message))
-                else:
-                    seen.append(json.loads(message[:1024].rstrip(b"\0")))
+            # One at a time: a frame sent while another waits would replace it (latest frame wins).
+            for payload in (animated_webp_bomb(), None):
+                await ws.send(frame(len(seen) + 1, payload))
+                while True:
+                    message = await asyncio.wait_for(ws.recv(), 60)
+                    if isinstance(message, str):
+                        answer = json.loads(message)
+                    else:
+                        answer = json.loads(message[:1024].rstrip(b"\0"))
+                    if answer.get("type") in ("error", "result"):
+                        seen.append(answer)
+                        break
         return seen
 
     _reset_peak(server)
