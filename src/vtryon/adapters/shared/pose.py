@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+import cv2
 import mediapipe as mp
 import numpy as np
 import numpy.typing as npt
@@ -16,10 +17,13 @@ from mediapipe.tasks.python import BaseOptions, vision
 from vtryon.domain.errors import ErrorCode, InvalidInput
 from vtryon.models import POSE_FULL, model_path
 
-__all__ = ("MIN_SIDE", "Pose", "PoseDetector", "check_image")
+__all__ = ("MIN_SIDE", "WORKING_SIDE", "Pose", "PoseDetector", "check_image")
 
 #: Below this the pose model has too few pixels to find a body reliably.
 MIN_SIDE = 64
+#: Photos are shrunk to this longest side before detection. The model sees 256 px anyway, and MediaPipe's
+#: full-size float mask of a 40 Mpx photo cost ~0.5 GB (issue 9: a tiny image bomb's peak was mostly this).
+WORKING_SIDE = 1280
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,22 +69,33 @@ class PoseDetector:
     def detect(self, image: npt.NDArray[np.uint8]) -> Pose:
         """Find the one person in ``image``; ``InvalidInput(code=ErrorCode.NO_PERSON)`` when there is none."""
         check_image(image)
-        frame = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image))
+        h, w = image.shape[:2]
+        scale = min(1.0, WORKING_SIDE / max(h, w))
+        small: npt.NDArray[np.uint8] = image
+        if scale < 1.0:
+            size = (max(1, round(w * scale)), max(1, round(h * scale)))
+            small = np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+        sh, sw = small.shape[:2]
+        frame = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(small))
         with self._lock:
             if self._closed:
                 raise RuntimeError("PoseDetector is closed")
             result = self._landmarker.detect(frame)
         if not result.pose_landmarks:
             raise InvalidInput("no person found in the person image", code=ErrorCode.NO_PERSON)
-        h, w = image.shape[:2]
         marks = result.pose_landmarks[0]
         points = np.array([(m.x * w, m.y * h) for m in marks], dtype=np.float32)
         visibility = np.array([m.visibility or 0.0 for m in marks], dtype=np.float32)
         if result.segmentation_masks:
-            person = np.asarray(result.segmentation_masks[0].numpy_view(), dtype=np.float32).reshape(h, w)
+            person = np.asarray(result.segmentation_masks[0].numpy_view(), dtype=np.float32).reshape(sh, sw)
+            # Copied (or resized) out of MediaPipe's buffer, which the result owns.
+            if (sh, sw) == (h, w):
+                person = person.copy()
+            else:
+                person = np.asarray(cv2.resize(person, (w, h), interpolation=cv2.INTER_LINEAR), np.float32)
         else:  # pragma: no cover - requested above, kept as a guard against model bundles without it
             person = np.ones((h, w), np.float32)
-        return Pose(points=points, visibility=visibility, person=person.copy())
+        return Pose(points=points, visibility=visibility, person=person)
 
     def close(self) -> None:
         with self._lock:
