@@ -171,6 +171,7 @@ class TryOnService:
                 ready=state == "ready",
                 workers=stats.workers,
                 queue_capacity=stats.capacity,
+                queue_waiting=stats.queued,
             )
         if not stats.reachable:
             status, message = "unavailable", "the job queue (Redis) cannot be reached"
@@ -186,4 +187,5 @@ class TryOnService:
             ready=status == "healthy",
             workers=stats.workers,
             queue_capacity=stats.capacity,
+            queue_waiting=stats.queued,
         )

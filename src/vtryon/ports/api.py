@@ -35,6 +35,7 @@ class Health:
     ready: bool
     workers: int = 0  # engines taking jobs: threads here, or `vtryon worker` processes seen recently
     queue_capacity: int = 0  # jobs allowed to wait before 503 busy
+    queue_waiting: int = 0  # of queue_depth, the jobs not yet running (what queue_capacity bounds)
 
 
 class TryOnAPI(Protocol):

@@ -179,10 +179,15 @@ def test_full_queue_answers_503_with_retry_after(tmp_path: Path) -> None:
         with ThreadPoolExecutor(2) as pool:
             first = pool.submit(client.post, "/api/try-on", files=files())
             assert stack.engine.started.wait(5)
+            # One running, none waiting: the queue still has room, so the replica is ready.
+            assert client.get("/ready").status_code == 200
             second = pool.submit(client.post, "/api/try-on", files=files())  # waits in the queue
             deadline = time.monotonic() + 5
             while client.get("/health").json()["queue_depth"] < 2 and time.monotonic() < deadline:
                 time.sleep(0.01)
+            ready = client.get("/ready")
+            assert ready.status_code == 503
+            assert ready.json()["code"] == "queue_full"
             third = client.post("/api/try-on", files=files())
             assert third.status_code == 503
             assert error_code(third) == "busy"

@@ -73,9 +73,9 @@ async def ready(services: ServicesDep, state: State) -> Response[ReadyView]:
     checks["engine"] = status.status if status.ready else f"{status.status}: {status.message}"
     if not status.ready:
         problems.append((ErrorCode.ENGINE_NOT_READY, status.message))
-    checks["queue"] = f"{status.queue_depth}/{status.queue_capacity or '?'}"
-    if status.queue_capacity and status.queue_depth >= status.queue_capacity:
-        problems.append((ErrorCode.QUEUE_FULL, f"{status.queue_depth} jobs waiting, the most allowed"))
+    checks["queue"] = f"{status.queue_waiting} waiting of {status.queue_capacity or '?'} allowed"
+    if status.queue_capacity and status.queue_waiting >= status.queue_capacity:
+        problems.append((ErrorCode.QUEUE_FULL, f"{status.queue_waiting} jobs waiting, the most allowed"))
     if not problems:
         return Response(ReadyView(ready=True, status="ready", checks=checks), status_code=200)
     code, reason = problems[0]
