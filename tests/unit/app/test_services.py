@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from tests.fakes import FakeDesignCatalog, FakeDiffusion, FakeMasker, FakeNailRendererFactory
+from tests.integration.stores.clock import ManualClock as Clock
 from tests.support.images import encoded
 from vtryon.adapters.codecs.pillow_codec import PillowImageCodec
 from vtryon.adapters.jobs.thread_queue import ThreadJobQueue
@@ -39,17 +40,9 @@ from vtryon.domain.session import SessionStats
 from vtryon.domain.tryon import ClothType, TryOnParams
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(1_000_000.0)
 
 
 @pytest.fixture

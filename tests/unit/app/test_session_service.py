@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fakes import FakeDesignCatalog, FakeNailRendererFactory
+from tests.integration.stores.clock import ManualClock as Clock
 from tests.support.bombs import animated_webp_bomb
 from tests.support.images import encoded
 from vtryon.adapters.codecs.pillow_codec import PillowImageCodec
@@ -18,17 +19,9 @@ from vtryon.domain.protocol import FrameHeader
 from vtryon.domain.session import SessionStats
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(1_000_000.0)
 
 
 @pytest.fixture

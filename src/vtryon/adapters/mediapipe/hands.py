@@ -17,7 +17,7 @@ from mediapipe.tasks.python import BaseOptions, vision
 from vtryon.domain.errors import InvalidInput
 from vtryon.models import HAND_FULL, HAND_LITE, model_path
 
-__all__ = ("HandLandmarks", "HandTracker", "ModelSize", "RunMode")
+__all__ = ("HandLandmarks", "HandTracker", "ModelSize", "RunMode", "hands_from_result")
 
 ModelSize = Literal["full", "lite"]
 RunMode = Literal["video", "image"]
@@ -37,6 +37,22 @@ class HandLandmarks:
     image_side: str
     handedness: str
     score: float
+
+
+def hands_from_result(
+    result: vision.HandLandmarkerResult, width: int, height: int, *, mirrored: bool
+) -> list[HandLandmarks]:
+    """The Tasks result of a ``width`` x ``height`` image as :class:`HandLandmarks` in pixels."""
+    hands: list[HandLandmarks] = []
+    for marks, categories in zip(result.hand_landmarks, result.handedness, strict=True):
+        points = np.array([(p.x * width, p.y * height, p.z * width) for p in marks], dtype=np.float64)
+        best = categories[0]
+        # Measured on our photos and drawings: the Tasks label is the chirality seen in the image
+        # (a left palm photo says "Left"), so a selfie camera's mirror flips the real hand.
+        side = str(best.category_name)
+        real = _SWAP.get(side, side) if mirrored else side
+        hands.append(HandLandmarks(points=points, image_side=side, handedness=real, score=float(best.score)))
+    return hands
 
 
 class HandTracker:
@@ -75,18 +91,7 @@ class HandTracker:
             result = self._landmarker.detect_for_video(image, ts)
         else:
             result = self._landmarker.detect(image)
-        hands: list[HandLandmarks] = []
-        for marks, categories in zip(result.hand_landmarks, result.handedness, strict=True):
-            points = np.array([(p.x * width, p.y * height, p.z * width) for p in marks], dtype=np.float64)
-            best = categories[0]
-            # Measured on our photos and drawings: the Tasks label is the chirality seen in the image
-            # (a left palm photo says "Left"), so a selfie camera's mirror flips the real hand.
-            side = str(best.category_name)
-            real = _SWAP.get(side, side) if self.mirrored else side
-            hands.append(
-                HandLandmarks(points=points, image_side=side, handedness=real, score=float(best.score))
-            )
-        return hands
+        return hands_from_result(result, width, height, mirrored=self.mirrored)
 
     def close(self) -> None:
         if self._landmarker is not None:

@@ -23,14 +23,13 @@ import numpy as np
 import numpy.typing as npt
 from mediapipe.tasks.python import BaseOptions, vision
 
-from vtryon.adapters.mediapipe.hands import HandLandmarks, ModelSize
+from vtryon.adapters.mediapipe.hands import HandLandmarks, ModelSize, hands_from_result
 from vtryon.domain.errors import InvalidInput
 from vtryon.models import HAND_FULL, HAND_LITE, model_path
 
 __all__ = ("StillHandFinder",)
 
 _MODELS: dict[str, str] = {"full": HAND_FULL, "lite": HAND_LITE}
-_SWAP = {"Left": "Right", "Right": "Left"}
 #: Longest sides the photo is shrunk to before detection; the detector sees 192 px, the landmark model a
 #: 224 px crop of the hand, so more pixels than this only add aliasing and time. The coarser one helps
 #: when the hand fills the photo.
@@ -127,16 +126,7 @@ class StillHandFinder:
         result = landmarker.detect(
             mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image))
         )
-        hands = []
-        for marks, categories in zip(result.hand_landmarks, result.handedness, strict=True):
-            points = np.array([(p.x * width, p.y * height, p.z * width) for p in marks], dtype=np.float64)
-            best = categories[0]
-            side = str(best.category_name)
-            real = _SWAP.get(side, side) if self.mirrored else side
-            hands.append(
-                HandLandmarks(points=points, image_side=side, handedness=real, score=float(best.score))
-            )
-        return hands
+        return hands_from_result(result, width, height, mirrored=self.mirrored)
 
     def detect(self, frame: npt.NDArray[np.uint8], timestamp_ms: int = 0) -> list[HandLandmarks]:
         """Landmarks of the hands in an RGB uint8 photo, in its pixels; ``timestamp_ms`` is unused."""
