@@ -118,6 +118,15 @@ def _remap(image: npt.NDArray[np.uint8], map_x: Float, map_y: Float, border: int
     return np.asarray(cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=border), np.uint8)
 
 
+def _warped(cloth: Image, soft: Mask, maps: GridMaps) -> tuple[Image, Float]:
+    """One part's colours and alpha (0-1, scaled by how much of the grid it covers) in its window."""
+    colours = _remap(cloth, maps.map_x, maps.map_y, cv2.BORDER_REPLICATE)
+    alpha = (
+        _remap(soft, maps.map_x, maps.map_y, cv2.BORDER_CONSTANT).astype(np.float32) / 255.0 * maps.covered
+    )
+    return colours, alpha
+
+
 def _lay(
     garment: Image, layer: Float, cloth: Image, soft: Mask, maps: GridMaps, *, first: bool = False
 ) -> None:
@@ -127,10 +136,7 @@ def _lay(
     if maps.empty:
         return
     win = maps.window
-    colours = _remap(cloth, maps.map_x, maps.map_y, cv2.BORDER_REPLICATE)
-    alpha = (
-        _remap(soft, maps.map_x, maps.map_y, cv2.BORDER_CONSTANT).astype(np.float32) / 255.0 * maps.covered
-    )
+    colours, alpha = _warped(cloth, soft, maps)
     if first:
         garment[win] = colours
         layer[win] = alpha
@@ -146,10 +152,7 @@ def _lay_apart(garment: Image, layer: Float, cloth: Image, soft: Mask, maps: Gri
     if maps.empty:
         return
     win = maps.window
-    colours = _remap(cloth, maps.map_x, maps.map_y, cv2.BORDER_REPLICATE)
-    alpha = (
-        _remap(soft, maps.map_x, maps.map_y, cv2.BORDER_CONSTANT).astype(np.float32) / 255.0 * maps.covered
-    )
+    colours, alpha = _warped(cloth, soft, maps)
     garment[win] = np.where((alpha > 0)[..., None], colours, garment[win])
     layer[win] = np.maximum(layer[win], alpha)
 
