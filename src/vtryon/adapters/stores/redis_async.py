@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
+
+from vtryon.adapters.stores.redis_url import redact
 
 __all__ = ("DEFAULT_TIMEOUT", "bounded", "connect", "redact")
 
@@ -35,15 +36,6 @@ def connect(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> aioredis.Redis:
         retry=Retry(ExponentialBackoff(cap=0.05, base=0.01), 1),
         health_check_interval=30,
     )
-
-
-def redact(url: str) -> str:
-    """The URL without credentials (user info, or a ``password=`` query), fit for errors and logs."""
-    parts = urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    netloc = f"***@{host}" if "@" in parts.netloc else host
-    query = "?***" if parts.query else ""
-    return f"{parts.scheme}://{netloc}{parts.path}{query}"
 
 
 async def bounded(call: Awaitable[T], timeout: float) -> T:

@@ -30,13 +30,13 @@ import struct
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
 from vtryon.adapters.stores.records import pack, unpack_result, unpack_session
+from vtryon.adapters.stores.redis_url import redact
 from vtryon.domain.errors import Conflict, ErrorCode, InvalidInput, NotFound, NotReady
 from vtryon.domain.session import CapturedResult, Session
 
@@ -107,7 +107,7 @@ def _available(url: str) -> Iterator[None]:
         yield
     except redis.RedisError as exc:
         raise NotReady(
-            f"Redis at {_redact(url)} is unavailable: {exc}",
+            f"Redis at {redact(url)} is unavailable: {exc}",
             code=ErrorCode.STORE_UNAVAILABLE,
             retry_after=5.0,
         ) from exc
@@ -128,15 +128,6 @@ def _unpack_versioned(record: bytes, *, where: str) -> Session | None:
     if session is not None:
         (session.version,) = _VERSION.unpack_from(record)
     return session
-
-
-def _redact(url: str) -> str:
-    """The URL without credentials (user info, or a ``password=`` query), fit for errors and logs."""
-    parts = urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    netloc = f"***@{host}" if "@" in parts.netloc else host
-    query = "?***" if parts.query else ""
-    return f"{parts.scheme}://{netloc}{parts.path}{query}"
 
 
 class RedisSessionStore:

@@ -14,6 +14,7 @@ import logging
 import os
 from typing import TYPE_CHECKING
 
+from vtryon.adapters.stores.redis_url import redact
 from vtryon.app.cli.settings_flags import add_settings_flags, settings_from_args
 from vtryon.app.settings import Settings
 
@@ -52,7 +53,7 @@ def run_worker(settings: Settings, container: Container | None = None) -> int:
         log.error("%s", slot.message())
         built.shutdown_resources()
         return 1
-    log.info("%s; taking jobs from %s", slot.message(), _redacted(settings.redis_url))
+    log.info("%s; taking jobs from %s", slot.message(), redact(settings.redis_url))
     worker = SaqJobWorker(
         settings.redis_url,
         built.runner(),
@@ -66,11 +67,3 @@ def run_worker(settings: Settings, container: Container | None = None) -> int:
         built.shutdown_resources()
     log.info("worker stopped")
     return 0
-
-
-def _redacted(url: str) -> str:
-    """The Redis URL without its password, for the log."""
-    scheme, sep, rest = url.partition("://")
-    if "@" in rest:
-        rest = "***@" + rest.split("@", 1)[1]
-    return f"{scheme}{sep}{rest}"
