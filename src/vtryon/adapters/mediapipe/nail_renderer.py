@@ -69,8 +69,7 @@ def _nails_of(
     ``nails_from_landmarks``."""
     facing = {} if min_facing is None else {"min_facing": min_facing}
     nails = nails_from_landmarks(points, image_side, score, **facing)
-    away = sum(f < _AWAY for f in finger_facing(points, image_side)[1:])
-    if nails or away < 3:
+    if nails or sum(f < _AWAY for f in finger_facing(points, image_side)[1:]) < 3:
         return nails
     other = nails_from_landmarks(points, _OTHER_SIDE.get(image_side, image_side), score, **facing)
     plates = sum(
@@ -164,10 +163,10 @@ class MediaPipeNailRenderer:
         painted: list[Nail] = []
         scores: list[float] = []
         slots = _slots([hand.image_side for hand in hands])
+        # Fingertips close to the camera (hand found zoomed out): its depth is unsure, so only the
+        # fingers clearly turned away are dropped, and the image decides for the others.
+        close_up = self._still is not None and self._still.close_up
         for slot, hand in zip(slots, hands, strict=True):
-            # Fingertips close to the camera (hand found zoomed out): its depth is unsure, so only the
-            # fingers clearly turned away are dropped, and the image decides for the others.
-            close_up = self._still is not None and self._still.close_up
             nails = _nails_of(
                 frame, hand.points, hand.image_side, hand.score, _CLOSE_UP_FACING if close_up else None
             )
