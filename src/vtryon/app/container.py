@@ -128,7 +128,9 @@ def _renderers(settings: Settings) -> NailRendererFactory:
 
     return cast(
         NailRendererFactory,
-        MediaPipeNailRendererFactory(model=settings.hand_model, num_hands=settings.num_hands),
+        MediaPipeNailRendererFactory(
+            model=settings.hand_model, num_hands=settings.num_hands, segmenter=settings.nail_segmenter
+        ),
     )
 
 

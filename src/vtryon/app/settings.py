@@ -68,6 +68,8 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # live nails
     hand_model: Literal["full", "lite"] = "full"
     num_hands: int = 2
+    # which pixels of a fingertip are its nail: the bundled learned segmenter, or the classical colour model
+    nail_segmenter: Literal["learned", "classical"] = "learned"
     designs_dir: str | None = None
     max_fps: float = 60.0
     max_frame_bytes: int = 4 * 1024 * 1024

@@ -1,5 +1,7 @@
-"""The NailRenderer port on MediaPipe: landmarks -> nail geometry -> smoothing -> refinement -> outline
--> paint. Stills find hands with :class:`StillHandFinder` (any size, any orientation); video tracks."""
+"""The NailRenderer port on MediaPipe: landmarks -> nail geometry -> smoothing -> outline -> paint.
+Stills find hands with :class:`StillHandFinder` (any size, any orientation); video tracks. The outline
+(which pixels of a fingertip are nail) comes from an outliner (``nail_outline``): the learned segmenter
+by default, or the classical colour model."""
 
 from __future__ import annotations
 
@@ -10,14 +12,10 @@ import numpy as np
 
 from vtryon.adapters.mediapipe.hands import ModelSize, RunMode
 from vtryon.adapters.mediapipe.nail_geometry import Nail, finger_facing, nails_from_landmarks
+from vtryon.adapters.mediapipe.nail_outline import NailOutliner, SegmenterKind, make_outliner
 from vtryon.adapters.mediapipe.nail_paint import PreparedDesign, paint_nails, prepare_design
 from vtryon.adapters.mediapipe.nail_refine import plate_contrast, refine_nail
-from vtryon.adapters.mediapipe.nail_shape import (
-    MIN_EDGE_CONTRAST,
-    ShapeCache,
-    best_outline,
-    estimate_shape,
-)
+from vtryon.adapters.mediapipe.nail_shape import ShapeCache, estimate_shape
 from vtryon.adapters.mediapipe.smoothing import NailSmoother
 from vtryon.adapters.mediapipe.still_hands import StillHandFinder
 from vtryon.adapters.mediapipe.tracking import HandSource, hand_tracker
@@ -39,17 +37,6 @@ _PLATE_CONTRAST = 24.0
 _PLATE_SEPARATION = 2.5
 _PLATES_NEEDED = 3
 _AWAY = -0.25  # a finger's facing below this: it clearly turns its nail away
-#: A sideways thumb (see _sideways_thumb) is painted only with an outline whose edge contrast is twice the
-#: usual gate, never as a box.
-_THUMB_EDGE = 2.0 * MIN_EDGE_CONTRAST
-#: Stills: a nail without an outline is painted as the core of its box (this share of its length and
-#: width), not the whole box. Such a box is only the landmarks' guess, off by a good part of a nail width
-#: on real photos; its middle lies on the plate far more often than its rim (measured: boxes painted whole
-#: put 35 % of their paint on skin). Painting less of each box risks less, so a box is also painted on
-#: weaker evidence: its centre's separation from the skin below the cuticle (the video path keeps
-#: nail_shape.MIN_BOX_SEPARATION, 1.0, and whole boxes).
-_BOX_CORE = 0.85
-_CORE_SEPARATION = 0.7
 _CLOSE_UP_FACING = _AWAY  # close-ups: a finger's nail is a candidate unless clearly turned away
 
 
@@ -82,30 +69,12 @@ def _nails_of(
     return [replace(nail, confidence=round(0.8 * nail.confidence, 4)) for nail in other]
 
 
-def _outlined(
-    frame: Image, nails: list[Nail], *, min_edge: float = MIN_EDGE_CONTRAST, boxes: bool = True
-) -> list[Nail]:
-    """Stills: each nail with its outline (in the box that outlines it best); without one, its box's core
-    (``_BOX_CORE``), unless the box's centre looks just like the skin below its cuticle (then it is most
-    likely on skin: precision first) or ``boxes`` is False. An outline on no plate edge (edge contrast <
-    ``min_edge``) is not painted either."""
-    out = []
-    for nail in nails:
-        box, estimate = best_outline(frame, nail)
-        if estimate.shape is not None:
-            if estimate.edge_contrast >= min_edge:
-                out.append(replace(box, shape=estimate.shape))
-        elif boxes and estimate.separation >= _CORE_SEPARATION:
-            out.append(replace(box, length=box.length * _BOX_CORE, width=box.width * _BOX_CORE))
-    return out
-
-
 def _sideways_thumb(points: np.ndarray, image_side: str, score: float, nails: list[Nail]) -> list[Nail]:
     """Stills: the thumb's nail when its facing is unsure. A thumb turns its nail sideways from the back
     of the hand, which per-finger facing (made for fingers that bend towards the palm) models poorly: on
     the real photos a clearly visible thumb nail read +0.09. So on a hand that shows other nails (not a
     palm), a thumb not clearly turned away is a candidate, to be painted only on strong image evidence
-    (see ``_THUMB_EDGE``)."""
+    (the outliner decides)."""
     if not nails or any(nail.finger == 0 for nail in nails):
         return []
     found = nails_from_landmarks(points, image_side, score, min_facing=_AWAY)
@@ -115,7 +84,8 @@ def _sideways_thumb(points: np.ndarray, image_side: str, score: float, nails: li
 class MediaPipeNailRenderer:
     """One live session's renderer. ``mode="image"`` treats every frame alone (deterministic stills);
     ``mode="video"`` tracks hands between frames and smooths the nails over time. ``refine`` snaps each
-    nail to the plate seen in the pixels (measured to raise overlap: see docs/nails.md)."""
+    nail to the plate seen in the pixels (measured to raise overlap: see docs/nails.md); ``segmenter``
+    chooses the outliner (``nail_outline``), or pass one as ``outliner``."""
 
     def __init__(
         self,
@@ -125,7 +95,10 @@ class MediaPipeNailRenderer:
         num_hands: int = 2,
         mode: RunMode = "video",
         refine: bool = True,
+        segmenter: SegmenterKind = "learned",
+        outliner: NailOutliner | None = None,
     ) -> None:
+        self._outliner = outliner or make_outliner(segmenter)
         # Stills: any size and orientation, searched harder (still_hands); video: tracked (tracking).
         self._still = (
             StillHandFinder(model=model, num_hands=num_hands, mirrored=mirrored) if mode == "image" else None
@@ -136,7 +109,7 @@ class MediaPipeNailRenderer:
             else hand_tracker(model=model, num_hands=num_hands, mode=mode, mirrored=mirrored)
         )
         self._smoother = NailSmoother() if mode == "video" else None
-        self._shapes = ShapeCache() if mode == "video" else None
+        self._shapes = ShapeCache(fit=self._outliner.fits) if mode == "video" else None
         self._refine = refine
         self._design: PreparedDesign = prepare_design(NailDesign())
 
@@ -176,13 +149,14 @@ class MediaPipeNailRenderer:
                 # Video: refinement and outline carried in each nail's frame, re-estimated on a schedule.
                 nails = self._shapes.apply(frame, slot, nails)
             elif self._refine:
-                thumb = _sideways_thumb(hand.points, hand.image_side, hand.score, nails)
-                nails = _outlined(frame, [refine_nail(frame, nail) for nail in nails])
-                nails += _outlined(
-                    frame, [refine_nail(frame, n) for n in thumb], min_edge=_THUMB_EDGE, boxes=False
-                )
+                thumbs = _sideways_thumb(hand.points, hand.image_side, hand.score, nails)
+                nails = self._outliner.still(frame, nails, thumbs)
             painted.extend(nails)
             scores.extend(n.confidence for n in nails)
+        if not hands and self._still is not None and self._refine:
+            # No hand in the photo: fingertips too close for the hand finder; the outliner may see nails.
+            painted = self._outliner.without_hands(frame)
+            scores = [n.confidence for n in painted]
         if self._smoother is not None:
             self._smoother.keep_hands(set(slots))
         if self._shapes is not None:
@@ -206,12 +180,27 @@ class MediaPipeNailRenderer:
 class MediaPipeNailRendererFactory:
     """Makes one tracking renderer per live session (``NailRendererFactory`` port)."""
 
-    def __init__(self, model: ModelSize = "full", num_hands: int = 2, *, refine: bool = True) -> None:
+    def __init__(
+        self,
+        model: ModelSize = "full",
+        num_hands: int = 2,
+        *,
+        refine: bool = True,
+        segmenter: SegmenterKind = "learned",
+    ) -> None:
         self.model: ModelSize = model
         self.num_hands = num_hands
         self.refine = refine
+        self.segmenter: SegmenterKind = segmenter
+        # One outliner (and so one ONNX Runtime session) shared by every live session of the process.
+        self._outliner = make_outliner(segmenter)
 
     def __call__(self, *, mirrored: bool = True) -> MediaPipeNailRenderer:
         return MediaPipeNailRenderer(
-            model=self.model, mirrored=mirrored, num_hands=self.num_hands, mode="video", refine=self.refine
+            model=self.model,
+            mirrored=mirrored,
+            num_hands=self.num_hands,
+            mode="video",
+            refine=self.refine,
+            outliner=self._outliner,
         )

@@ -19,6 +19,7 @@ re-estimated now and then (:class:`ShapeCache`).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import cv2
@@ -30,10 +31,13 @@ from vtryon.adapters.mediapipe.nail_refine import refine_nail
 
 __all__ = (
     "GRID",
+    "Fit",
     "MIN_BOX_SEPARATION",
     "MIN_EDGE_CONTRAST",
     "REACH",
     "ShapeCache",
+    "classical_fits",
+    "relative_fit",
     "estimate_shape",
     "best_outline",
     "patch_to_image",
@@ -248,8 +252,9 @@ def with_shape(frame: npt.NDArray[np.uint8], nail: Nail) -> Nail:
 
 
 @dataclass(frozen=True, slots=True)
-class _Fit:
-    """What the pixels said about one nail, relative to its box: carried to later frames."""
+class Fit:
+    """What the pixels said about one nail, relative to its box: carried to later frames. Made by either
+    outliner (classical here, learned in ``nail_outline_learned``)."""
 
     pose: Nail  # the box it was estimated for (to tell when the finger has turned or resized)
     frame: int
@@ -271,19 +276,29 @@ class _Fit:
         )
 
 
-def _fit(frame: npt.NDArray[np.uint8], nail: Nail, count: int) -> _Fit:
-    refined = refine_nail(frame, nail)
+def relative_fit(nail: Nail, found: Nail, count: int, separation: float) -> Fit:
+    """``found`` (a box and outline seen for ``nail``) as a fit relative to ``nail``'s box."""
     c, s = math.cos(nail.angle), math.sin(nail.angle)
-    dx, dy = refined.cx - nail.cx, refined.cy - nail.cy
-    estimate = estimate_shape(frame, refined)
-    return _Fit(
+    dx, dy = found.cx - nail.cx, found.cy - nail.cy
+    return Fit(
         pose=nail,
         frame=count,
         shift=((dx * c + dy * s) / nail.length, (-dx * s + dy * c) / nail.width),
-        scale=(refined.length / nail.length, refined.width / nail.width),
-        shape=estimate.shape,
-        separation=estimate.separation,
+        scale=(found.length / nail.length, found.width / nail.width),
+        shape=found.shape,
+        separation=separation,
     )
+
+
+def classical_fits(frame: npt.NDArray[np.uint8], nails: list[Nail], count: int) -> list[Fit]:
+    """Each nail refined (``nail_refine``) and outlined from its colours."""
+    return [_fit(frame, nail, count) for nail in nails]
+
+
+def _fit(frame: npt.NDArray[np.uint8], nail: Nail, count: int) -> Fit:
+    refined = refine_nail(frame, nail)
+    estimate = estimate_shape(frame, refined)
+    return relative_fit(nail, replace(refined, shape=estimate.shape), count, estimate.separation)
 
 
 class ShapeCache:
@@ -303,19 +318,21 @@ class ShapeCache:
         max_turn_rad: float = 0.35,
         max_resize: float = 0.25,
         min_box_separation: float = MIN_BOX_SEPARATION,
+        fit: Callable[[npt.NDArray[np.uint8], list[Nail], int], list[Fit]] = classical_fits,
     ) -> None:
+        self._fit_many = fit
         self.every = every
         self.min_box_separation = min_box_separation
         self.max_turn = max_turn_rad
         self.max_resize = max_resize
-        self._seen: dict[tuple[int, int], _Fit] = {}
+        self._seen: dict[tuple[int, int], Fit] = {}
         self._frame = 0
         self.estimates = 0  # nails estimated so far: the cost, for tests and benchmarks
 
     def reset(self) -> None:
         self._seen.clear()
 
-    def _stale(self, fit: _Fit, nail: Nail) -> float:
+    def _stale(self, fit: Fit, nail: Nail) -> float:
         """How much a re-estimate is due (>= 1: due)."""
         turn = abs(math.remainder(nail.angle - fit.pose.angle, math.tau)) / self.max_turn
         resize = abs(math.log(max(nail.width, 1e-3) / max(fit.pose.width, 1e-3))) / self.max_resize
@@ -327,18 +344,20 @@ class ShapeCache:
         keys = [(slot, n.finger) for n in nails]
         for key in [k for k in self._seen if k[0] == slot and k not in keys]:
             del self._seen[key]
+        due: list[int] = []  # new nails, all at once (one batched call for the learned outliner)
         stale: list[tuple[float, int]] = []
         for i, (key, nail) in enumerate(zip(keys, nails, strict=True)):
             fit = self._seen.get(key)
             if fit is None:
-                self._seen[key] = _fit(frame, nail, self._frame)
-                self.estimates += 1
+                due.append(i)
             elif (staleness := self._stale(fit, nail)) >= 1.0:
                 stale.append((staleness, i))
         if stale:
-            _, i = max(stale)
-            self._seen[keys[i]] = _fit(frame, nails[i], self._frame)
-            self.estimates += 1
+            due.append(max(stale)[1])
+        if due:
+            for i, fit in zip(due, self._fit_many(frame, [nails[i] for i in due], self._frame), strict=True):
+                self._seen[keys[i]] = fit
+            self.estimates += len(due)
         out = []
         for key, nail in zip(keys, nails, strict=True):
             fit = self._seen[key]

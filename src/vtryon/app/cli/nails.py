@@ -25,6 +25,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--finish", choices=[f.value for f in Finish], default=None)
     parser.add_argument("--model", choices=["full", "lite"], default="full")
     parser.add_argument("--mirrored", action="store_true", help="the photo is a mirrored selfie")
+    parser.add_argument(
+        "--nail-segmenter",
+        choices=["learned", "classical"],
+        default=None,
+        help="which pixels are nail: the bundled learned model (default) or the classical colour model "
+        "(env VTRYON_NAIL_SEGMENTER)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -65,9 +72,16 @@ def run(args: argparse.Namespace) -> int:
     fmt = formats.get(args.output.suffix.lower())
     if fmt is None:
         raise InvalidInput(f"output must end in .jpg, .png or .webp, got {args.output.name!r}")
+    from vtryon.app.cli import native_logs
+    from vtryon.app.settings import Settings
+
+    native_logs.install()  # MediaPipe's native lines (e.g. "DestroyAccelerator" on close) are not output
+    segmenter = Settings.load(nail_segmenter=args.nail_segmenter).nail_segmenter
     frame = _read_rgb(args.image)
     design, picture = _design(args)
-    renderer = MediaPipeNailRenderer(model=args.model, mirrored=args.mirrored, num_hands=2, mode="image")
+    renderer = MediaPipeNailRenderer(
+        model=args.model, mirrored=args.mirrored, num_hands=2, mode="image", segmenter=segmenter
+    )
     try:
         renderer.set_design(design, picture)
         result = renderer.render(frame, 0)
