@@ -1,5 +1,10 @@
 """Per-frame cost of live nail try-on at 640x480 on one core, accuracy per model, memory per session.
 
+The learned segmenter (the default) and the classical outline side by side; ``segmenter_med``/``_p95``
+is the model's time inside a frame (0 on frames where no fingertip is due, see nail_shape.ShapeCache),
+``segmenter_mean`` its cost per frame amortised, ``nails_per_frame`` how many nails were painted, and a
+last table the model's own cost per call for 1, 5 and 10 fingertip crops.
+
 Run: ``python bench/bench_nails.py [--frames 300]``. Pins itself to one CPU core. Frames are drawn
 synthetic hands moving a little from frame to frame (tracking mode, as in a live session), encoded once
 as JPEG and WebP; each timed frame is decode -> landmarks -> geometry + paint -> JPEG encode, the path of
@@ -36,6 +41,7 @@ from _common import report, summary  # noqa: E402
 from vtryon.adapters.codecs.pillow_codec import PillowImageCodec  # noqa: E402
 from vtryon.adapters.mediapipe.hands import HandTracker  # noqa: E402
 from vtryon.adapters.mediapipe.nail_renderer import MediaPipeNailRenderer  # noqa: E402
+from vtryon.adapters.mediapipe.nail_segmenter import shared_segmenter  # noqa: E402
 from vtryon.adapters.mediapipe.tracking import SEARCH_EVERY_MS, HandSource, ScheduledHandTracker  # noqa: E402
 from vtryon.domain.nails import NailDesign  # noqa: E402
 from vtryon.models import HAND_FULL, model_path  # noqa: E402
@@ -61,19 +67,28 @@ def _frames(count: int) -> list[np.ndarray]:
 
 
 def _timed(
-    model: str, refine: bool, payloads: list[bytes], count: int, num_hands: int
+    model: str, refine: bool, payloads: list[bytes], count: int, num_hands: int, segmenter: str = "learned"
 ) -> dict[str, list[float]]:
     codec = PillowImageCodec()
-    renderer = MediaPipeNailRenderer(model=model, num_hands=num_hands, mode="video", refine=refine)  # type: ignore[arg-type]
+    renderer = MediaPipeNailRenderer(
+        model=model,  # type: ignore[arg-type]
+        num_hands=num_hands,
+        mode="video",
+        refine=refine,
+        segmenter=segmenter,  # type: ignore[arg-type]
+    )
     renderer.set_design(NailDesign(color="#C8102E"))
-    stages = ("decode", "landmarks", "render", "encode", "total", "total_cpu")
+    stages = ("decode", "landmarks", "render", "segmenter", "encode", "total", "total_cpu")
     times: dict[str, list[float]] = {k: [] for k in stages}
+    model_cost = shared_segmenter()
+    painted = 0
     try:
         for i in range(count + 10):
             c0 = time.process_time()
             t0 = time.perf_counter()
             frame = codec.decode(payloads[i % len(payloads)])
             t1 = time.perf_counter()
+            spent = model_cost.seconds
             result = renderer.render(frame, i * 40)
             t2 = time.perf_counter()
             codec.encode(result.image, "jpeg", quality=80)
@@ -84,13 +99,36 @@ def _timed(
             times["decode"].append((t1 - t0) * 1e3)
             times["landmarks"].append(result.timings_ms["landmarks"])
             times["render"].append(result.timings_ms["render"])
+            times["segmenter"].append((model_cost.seconds - spent) * 1e3)  # 0 on most frames (scheduled)
+            painted += result.nails
             times["encode"].append((t3 - t2) * 1e3)
             times["total"].append((t3 - t0) * 1e3)
             # CPU time of the process: on a shared machine, wall time also counts waiting for the core.
             times["total_cpu"].append((c3 - c0) * 1e3)
     finally:
         renderer.close()
+    times["nails_per_frame"] = [painted / count]
     return times
+
+
+def _segmenter_calls(count: int) -> list[dict[str, Any]]:
+    """The learned segmenter's own cost per call (one thread), for 1, 5 and 10 fingertip crops."""
+    from vtryon.adapters.mediapipe.nail_crops import CROP_PX
+
+    segmenter = shared_segmenter()
+    rows = []
+    for crops in (1, 5, 10):
+        batch = np.random.default_rng(0).random((crops, 3, CROP_PX, CROP_PX), dtype=np.float32)
+        for _ in range(5):
+            segmenter.probabilities(batch)
+        times = []
+        for _ in range(count):
+            t0 = time.perf_counter()
+            segmenter.probabilities(batch)
+            times.append((time.perf_counter() - t0) * 1e3)
+        s = summary(times)
+        rows.append({"crops": crops, "call_med_ms": round(s["median"], 2), "call_p95_ms": round(s["p95"], 2)})
+    return rows
 
 
 def _tracking_row(name: str, tracker: HandSource, frames: list[np.ndarray], count: int) -> dict[str, Any]:
@@ -167,8 +205,8 @@ def _raw_tflite() -> list[dict[str, Any]]:
     return rows
 
 
-def _accuracy(model: str, refine: bool) -> dict[str, float]:
-    renderer = MediaPipeNailRenderer(model=model, mode="image", refine=refine)  # type: ignore[arg-type]
+def _accuracy(model: str, segmenter: str) -> dict[str, float]:
+    renderer = MediaPipeNailRenderer(model=model, mode="image", segmenter=segmenter)  # type: ignore[arg-type]
     renderer.set_design(NailDesign(color="#1030E0"))
     ious: list[float] = []
     try:
@@ -229,22 +267,31 @@ def main() -> None:
         "webp": [codec.encode(f, "webp", quality=80) for f in frames],
     }
     rows: list[dict[str, Any]] = []
-    for model in ("full", "lite"):
-        for num_hands in (2, 1):
-            for fmt, payloads in inputs.items():
-                if num_hands == 1 and fmt == "webp":
-                    continue
-                times = _timed(model, True, payloads, args.frames, num_hands)
-                row: dict[str, Any] = {"model": model, "hands": num_hands, "input": fmt}
-                for stage, values in times.items():
-                    s = summary(values)
-                    row[f"{stage}_med"] = round(s["median"], 2)
-                    row[f"{stage}_p95"] = round(s["p95"], 2)
-                rows.append(row)
+    runs = [("learned", "full", 2, "jpeg"), ("classical", "full", 2, "jpeg")]
+    runs += [
+        ("learned", m, h, f)
+        for m in ("full", "lite")
+        for h in (2, 1)
+        for f in inputs
+        if (m, h, f) != ("full", 2, "jpeg") and not (h == 1 and f == "webp")
+    ]
+    for segmenter, model, num_hands, fmt in runs:
+        times = _timed(model, True, inputs[fmt], args.frames, num_hands, segmenter)
+        row: dict[str, Any] = {"segmenter": segmenter, "model": model, "hands": num_hands, "input": fmt}
+        row["nails_per_frame"] = round(times.pop("nails_per_frame")[0], 2)
+        for stage, values in times.items():
+            s = summary(values)
+            row[f"{stage}_med"] = round(s["median"], 2)
+            row[f"{stage}_p95"] = round(s["p95"], 2)
+        row["segmenter_mean"] = round(float(np.mean(times["segmenter"])), 3)  # amortised per frame
+        # the whole frame's cost over MediaPipe's own tracking cost on the same frames
+        row["total_over_landmarks"] = round(row["total_med"] / max(row["landmarks_med"], 1e-6), 2)
+        rows.append(row)
+    calls = _segmenter_calls(50)
     accuracy = [
-        {"model": model, "refine": refine, **_accuracy(model, refine)}
+        {"segmenter": segmenter, "model": model, **_accuracy(model, segmenter)}
         for model in ("full", "lite")
-        for refine in (True, False)
+        for segmenter in ("learned", "classical")
     ]
     memory = [_memory(model, 5) for model in ("full", "lite")]
     tracking = _tracking(frames, args.frames)
@@ -261,10 +308,11 @@ def main() -> None:
             "load_average": os.getloadavg(),
             "accuracy": accuracy,
             "memory": memory,
+            "segmenter_calls": calls,
         },
     )
     print()
-    for table in (accuracy, memory):
+    for table in (calls, accuracy, memory):
         for line in table:
             print("  ".join(f"{k}={v}" for k, v in line.items()))
 

@@ -1,107 +1,124 @@
-"""How well nails are painted on real photos: IoU, pixel recall and precision against true nail masks.
+"""How well nails are painted on real photos: IoU, pixel recall and precision against true nail masks,
+the learned segmenter (out of fold) and the classical colour model side by side.
 
-Run: ``python bench/bench_nails_real.py [--data ../shared/data/nails-real]``. Reads ``NAME.jpg`` +
-``NAME_mask.png`` + ``manifest.csv`` (view per photo: ``hand`` or ``fingers``); skips with a message when
-the folder is absent (the photos are evaluation-only and never committed). Each photo is painted as a user
-would (image mode, a solid blue far from skin, like ``vtryon nails PHOTO --color '#0000ff'``); the pixels
-that changed are "painted". A photo where nothing is painted counts as IoU 0.
+Run: ``python bench/bench_nails_real.py [--folds training/nails/out]``. Reads ``../shared/data/nails-real``
+and ``../shared/data/nails-train`` (evaluation photos, never committed; skips with a message when absent).
+Each photo is painted as a user would (image mode, a solid blue far from skin, like ``vtryon nails PHOTO
+--color '#0000ff'``); the pixels that changed are "painted"; a photo where nothing is painted counts as
+IoU 0 ("blank"). Scoring: ``training/nails/evaluate.py``.
+
+The learned model is judged out of fold: each photo is painted with the fold model that never saw it (the
+fold models ``python -m training.nails.train`` leaves in ``--folds``). Without them, the out-of-fold rows
+the training run recorded (``training/nails/results.json``) are printed instead, and said so. nails-train
+rows are its held-out fold photos (learned: each with its own fold's model; classical: all of them).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
+import json
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from PIL import Image
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # training.nails for the photos' folds and the scoring
 
-from _common import report
-from vtryon.adapters.mediapipe.nail_renderer import MediaPipeNailRenderer
-from vtryon.domain.nails import NailDesign
+from training.nails.data import REAL_DIR, TRAIN_DIR, load_set  # noqa: E402
+from training.nails.evaluate import evaluate_fold, paint_blue, score, summarise  # noqa: E402
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "nails-real"
+from _common import report  # noqa: E402
 
-
-def _rgb(path: Path) -> np.ndarray:
-    with Image.open(path) as image:
-        return np.asarray(image.convert("RGB"), dtype=np.uint8)
+RESULTS = ROOT / "training" / "nails" / "results.json"
 
 
-def _scores(painted: np.ndarray, truth: np.ndarray) -> dict[str, Any]:
-    inter = int((painted & truth).sum())
-    union = int((painted | truth).sum())
-    return {
-        "painted_px": int(painted.sum()),
-        "true_px": int(truth.sum()),
-        "hit_px": inter,
-        "iou": round(inter / union, 3) if union else 0.0,
-        "recall": round(inter / int(truth.sum()), 3) if truth.any() else 0.0,
-        "precision": round(inter / int(painted.sum()), 3) if painted.any() else None,
-    }
+def _classical(photos: list[Any]) -> list[dict[str, Any]]:
+    rows = []
+    for photo in photos:
+        t0 = time.perf_counter()
+        painted, result = paint_blue(photo.image, segmenter="classical")
+        rows.append(
+            {
+                "photo": photo.name,
+                "set": photo.source,
+                "view": photo.view,
+                "fold": photo.fold,
+                "nails": result.nails,
+                **score(painted, photo.mask > 0),
+                "ms": round((time.perf_counter() - t0) * 1e3, 1),
+            }
+        )
+    return rows
 
 
-def _total(view: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    painted = sum(r["painted_px"] for r in rows)
-    truth = sum(r["true_px"] for r in rows)
-    hit = sum(r["hit_px"] for r in rows)
-    return {
-        "photo": f"ALL {view}",
-        "view": view,
-        "photos": len(rows),
-        "iou": round(float(np.mean([r["iou"] for r in rows])), 3) if rows else 0.0,
-        "recall": round(hit / truth, 3) if truth else 0.0,
-        "precision": round(hit / painted, 3) if painted else None,
-        "blank": sum(1 for r in rows if r["painted_px"] == 0),
-        "ms": round(float(np.median([r["ms"] for r in rows])), 1) if rows else 0.0,
-    }
+def _learned(photos: list[Any], folds: Path) -> tuple[list[dict[str, Any]], str]:
+    if all((folds / f"fold{k}.onnx").is_file() for k in {p.fold for p in photos}):
+        rows = []
+        for fold in sorted({p.fold for p in photos}):
+            rows.extend(
+                evaluate_fold(folds / f"fold{fold}.onnx", [p for p in photos if p.fold == fold], fold)
+            )
+        return rows, f"out of fold, fold models in {folds}"
+    recorded = json.loads(RESULTS.read_text())
+    return recorded[
+        "photos"
+    ], f"out of fold, as recorded by the training run ({RESULTS.name}: no fold models)"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--model", choices=["full", "lite"], default="full")
+    parser.add_argument("--folds", type=Path, default=ROOT / "training" / "nails" / "out")
+    parser.add_argument("--real-only", action="store_true", help="skip nails-train's held-out photos")
     args = parser.parse_args()
-    manifest = args.data / "manifest.csv"
-    if not manifest.is_file():
-        print(f"skipped: no real nail photos at {args.data.resolve()} (evaluation-only, not in the repo)")
+    if not (REAL_DIR / "manifest.csv").is_file():
+        print(f"skipped: no real nail photos at {REAL_DIR.resolve()} (evaluation-only, not in the repo)")
         return 0
-    with manifest.open() as f:
-        entries = list(csv.DictReader(f))
-    design = NailDesign(color="#0000ff", name="bench blue")
-    rows: list[dict[str, Any]] = []
-    for entry in entries:
-        name, view = entry["name"], entry["view"]
-        frame = _rgb(args.data / f"{name}.jpg")
-        with Image.open(args.data / f"{name}_mask.png") as mask_image:
-            truth = np.asarray(mask_image.convert("L")) > 127
-        renderer = MediaPipeNailRenderer(model=args.model, mode="image", mirrored=False)
-        try:
-            renderer.set_design(design)
-            t0 = time.perf_counter()
-            result = renderer.render(frame, 0)
-            ms = (time.perf_counter() - t0) * 1e3
-        finally:
-            renderer.close()
-        painted = np.any(result.image != frame, axis=2)
-        rows.append(
-            {
-                "photo": name,
-                "view": view,
-                "size": f"{frame.shape[1]}x{frame.shape[0]}",
-                "hands": result.hands,
-                "nails": result.nails,
-                **_scores(painted, truth),
-                "ms": round(ms, 1),
-            }
-        )
-    totals = [_total(view, [r for r in rows if r["view"] == view]) for view in ("hand", "fingers")]
-    totals.append(_total("all", rows))
-    table = [{k: v for k, v in r.items() if not k.endswith("_px")} for r in rows]
-    report("bench_nails_real", table + totals, {"data": str(args.data.resolve()), "model": args.model})
+    photos = load_set("real")
+    if not args.real_only and (TRAIN_DIR / "manifest.csv").is_file():
+        photos += [p for p in load_set("train") if p.fold == 0]
+    learned, how = _learned(photos, args.folds)
+    if args.real_only or not any(r["set"] == "train" for r in learned):
+        photos = [p for p in photos if p.source == "real"]
+    names = {(p.source, p.name) for p in photos}
+    learned = [r for r in learned if (r["set"], r["photo"]) in names]
+    classical = _classical(photos)
+    table: list[dict[str, Any]] = []
+    for row_l, row_c in zip(
+        sorted(learned, key=lambda r: (r["set"], r["photo"])),
+        sorted(classical, key=lambda r: (r["set"], r["photo"])),
+        strict=True,
+    ):
+        if row_l["set"] == "real":
+            table.append(
+                {
+                    "photo": row_l["photo"],
+                    "view": row_l["view"],
+                    "fold": row_l["fold"],
+                    "learned_iou": row_l["iou"],
+                    "learned_nails": row_l["nails"],
+                    "classical_iou": row_c["iou"],
+                    "classical_nails": row_c["nails"],
+                }
+            )
+    totals_l, totals_c = summarise(learned), summarise(classical)
+    for key in totals_l:
+        if not totals_l[key]["photos"]:
+            continue
+        for name, totals in (("learned", totals_l), ("classical", totals_c)):
+            t = totals[key]
+            table.append(
+                {
+                    "photo": f"ALL {key} ({name})",
+                    "learned_iou" if name == "learned" else "classical_iou": t["iou"],
+                    "recall": t["recall"],
+                    "precision": t["precision"],
+                    "blank": f"{t['blank']}/{t['photos']}",
+                }
+            )
+    report(
+        "bench_nails_real", table, {"learned": how, "classical": "colour model (--nail-segmenter classical)"}
+    )
     return 0
 
 

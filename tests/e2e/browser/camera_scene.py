@@ -25,6 +25,7 @@ class CameraScene:
     frame: np.ndarray
     nails: tuple[tuple[float, float], ...]
     nail_radius: float  # of the smallest nail, as a disc of the same area
+    nail_mask: np.ndarray  # HxW bool: every drawn nail
 
 
 def back_of_hand() -> CameraScene:
@@ -36,4 +37,9 @@ def back_of_hand() -> CameraScene:
         ys, xs = np.nonzero(mask)
         centres.append((float(xs.mean()), float(ys.mean())))
         areas.append(len(xs))
-    return CameraScene(frame=hand.image, nails=tuple(centres), nail_radius=float(np.sqrt(min(areas) / np.pi)))
+    return CameraScene(
+        frame=hand.image,
+        nails=tuple(centres),
+        nail_radius=float(np.sqrt(min(areas) / np.pi)),
+        nail_mask=np.max(np.stack(hand.nail_masks), axis=0) > 127,
+    )

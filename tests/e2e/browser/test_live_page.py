@@ -70,6 +70,25 @@ def test_frames_go_round_trip_with_the_nails_painted(
     assert tab.errors == []
 
 
+def test_paint_stays_inside_the_nails(open_tab: Callable[..., Tab], server: str, scene: CameraScene) -> None:
+    """Frames as the page sends them, through the WebSocket and the learned segmenter: every pixel painted
+    in the design's colour lies on a drawn nail (a few pixels of codec and anti-aliasing slack)."""
+    import cv2
+
+    tab = open_tab(server, "nails.html")
+    wait_live(tab, frames=15)
+    target = hex_rgb(tab.page.evaluate("() => vtryonLive.live.designs[0]")["color"])
+    sent, shown, mirrored = input_and_output(tab.page)
+    truth = scene.nail_mask[:, ::-1] if mirrored else scene.nail_mask
+    truth = cv2.resize(truth.astype(np.uint8), (shown.shape[1], shown.shape[0]), interpolation=cv2.INTER_NEAREST)
+    near = cv2.dilate(truth, np.ones((7, 7), np.uint8)) > 0
+    before, after = sent.astype(np.float64), shown.astype(np.float64)
+    towards = np.linalg.norm(after - target, axis=2) < np.linalg.norm(before - target, axis=2) - 40
+    painted = towards & (np.abs(after - before).mean(axis=2) > 30)
+    assert painted.sum() > 0.5 * truth.sum()  # the nails were painted
+    assert (painted & near).sum() / painted.sum() >= 0.97
+
+
 def test_shows_at_least_15_frames_per_second(open_tab: Callable[..., Tab], server: str) -> None:
     tab = open_tab(server, "nails.html")
     wait_live(tab)

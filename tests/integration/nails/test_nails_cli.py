@@ -43,3 +43,24 @@ def test_nails_command_accepts_a_colour_and_a_reference_picture(tmp_path: Path) 
     assert _main(["nails", str(source), "-o", str(tmp_path / "b.webp"), "--reference", str(reference)]) == 0
     assert (tmp_path / "a.jpg").stat().st_size > 0
     assert (tmp_path / "b.webp").stat().st_size > 0
+
+
+def test_nails_command_prints_its_result_and_no_native_library_lines(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from vtryon.app.cli.native_logs import NATIVE_LINE
+
+    source = tmp_path / "hand.png"
+    Image.fromarray(draw_hand(default_cases()[0]).image).save(source)
+    done = subprocess.run(
+        [sys.executable, "-m", "vtryon.app.cli", "nails", str(source), "-o", str(tmp_path / "o.png")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = (done.stdout + done.stderr).splitlines()
+    assert [line for line in lines if NATIVE_LINE.match(line) or "DestroyAccelerator" in line] == []
+    assert lines == [line for line in lines if line.startswith("hands=")]

@@ -51,3 +51,12 @@ def test_every_setting_has_a_flag() -> None:
         False,
         "lite",
     )
+
+
+def test_the_nail_segmenter_is_learned_unless_the_classical_one_is_chosen() -> None:
+    assert Settings.load(environ={}).nail_segmenter == "learned"
+    assert Settings.load(environ={"VTRYON_NAIL_SEGMENTER": "classical"}).nail_segmenter == "classical"
+    args = build_parser().parse_args(["serve", "--nail-segmenter", "classical"])
+    assert settings_from_args(args).nail_segmenter == "classical"
+    with pytest.raises(ValueError, match="nail_segmenter"):
+        Settings.load(environ={"VTRYON_NAIL_SEGMENTER": "neural"})

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -61,13 +62,17 @@ class NailSegmenter:
         options.log_severity_level = 3  # errors only: no provider notices on the CLI
         self.path = path or model_path(NAIL_SEGMENTER)
         self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
-        self.calls = 0  # model runs so far: the cost, for tests and benchmarks
+        # the cost so far, for tests and benchmarks (updated without a lock: approximate under threads)
+        self.calls = 0
         self.crops = 0
+        self.seconds = 0.0
 
     def probabilities(self, batch: _F32) -> _F32:
         """Nail probability per pixel (N x H x W) for N x 3 x H x W RGB in 0-1."""
-        self.calls += 1
+        t0 = time.perf_counter()
         (logits,) = self._session.run(None, {"image": batch})
+        self.calls += 1
+        self.seconds += time.perf_counter() - t0
         return _sigmoid(np.asarray(logits, np.float32)[:, 0])
 
     def outline(self, frame: _U8, nails: list[Nail]) -> list[Nail | None]:

@@ -35,6 +35,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if getattr(args, "quiet_native", False):
+        from vtryon.app.cli import native_logs
+
+        native_logs.install()
     try:
         code: int = args.handler(args)
     except VtryonError as exc:

@@ -32,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="which pixels are nail: the bundled learned model (default) or the classical colour model "
         "(env VTRYON_NAIL_SEGMENTER)",
     )
-    parser.set_defaults(handler=run)
+    # MediaPipe's native lines (e.g. "DestroyAccelerator" on close) are not this command's output
+    parser.set_defaults(handler=run, quiet_native=True)
 
 
 def _read_rgb(path: Path) -> np.ndarray:
@@ -72,10 +73,8 @@ def run(args: argparse.Namespace) -> int:
     fmt = formats.get(args.output.suffix.lower())
     if fmt is None:
         raise InvalidInput(f"output must end in .jpg, .png or .webp, got {args.output.name!r}")
-    from vtryon.app.cli import native_logs
     from vtryon.app.settings import Settings
 
-    native_logs.install()  # MediaPipe's native lines (e.g. "DestroyAccelerator" on close) are not output
     segmenter = Settings.load(nail_segmenter=args.nail_segmenter).nail_segmenter
     frame = _read_rgb(args.image)
     design, picture = _design(args)
