@@ -39,6 +39,25 @@ from vtryon.domain import protocol as p
 WINDOW_S = 10.0
 
 
+def _photo_frames(path: Path, count: int = 50) -> list[bytes]:
+    """A real hand photo fitted into 640x480 (letterboxed), moved a few pixels from frame to frame."""
+    with Image.open(path) as image:
+        rgb = np.asarray(image.convert("RGB"))
+    h, w = rgb.shape[:2]
+    k = min(600 / w, 440 / h)
+    small = np.asarray(Image.fromarray(rgb).resize((round(w * k), round(h * k)), Image.Resampling.LANCZOS))
+    out = []
+    for i in range(count):
+        canvas = np.full((480, 640, 3), 128, np.uint8)
+        dx = round(20 + 8 * np.sin(2 * np.pi * i / count))
+        dy = round(20 + 4 * np.cos(2 * np.pi * i / count))
+        canvas[dy : dy + small.shape[0], dx : dx + small.shape[1]] = small
+        buf = io.BytesIO()
+        Image.fromarray(canvas).save(buf, "JPEG", quality=80)
+        out.append(buf.getvalue())
+    return out
+
+
 def _frames(count: int = 50) -> list[bytes]:
     out = []
     for i in range(count):
@@ -111,6 +130,7 @@ def _windows(results: list[dict[str, Any]], seconds: float, fps: float) -> list[
         lo, hi = w * WINDOW_S, (w + 1) * WINDOW_S
         lat = [r[1] for res in results for r in res["received"] if lo <= r[0] < hi]
         hands = [r[2] for res in results for r in res["received"] if lo <= r[0] < hi]
+        nails = [r[3] for res in results for r in res["received"] if lo <= r[0] < hi]
         sent = round(len(results) * fps * min(WINDOW_S, seconds - lo))
         rows.append(
             {
@@ -121,13 +141,14 @@ def _windows(results: list[dict[str, Any]], seconds: float, fps: float) -> list[
                 "p50_ms": round(percentile(lat, 50), 1) if lat else None,
                 "p95_ms": round(percentile(lat, 95), 1) if lat else None,
                 "hands_found": round(float(np.mean(hands)), 2) if hands else None,
+                "nails_painted": round(float(np.mean(nails)), 2) if nails else None,
             }
         )
     return rows
 
 
 async def _main(args: argparse.Namespace) -> None:
-    frames = _frames()
+    frames = _photo_frames(args.image) if args.image else _frames()
     headers = {"X-API-Key": args.api_key} if args.api_key else {}
     t0 = time.perf_counter()
     results = await asyncio.gather(
@@ -139,6 +160,7 @@ async def _main(args: argparse.Namespace) -> None:
     meta = {
         "url": args.url,
         "label": args.label,
+        "image": str(args.image or "drawn hand"),
         "load_average": os.getloadavg(),
         "sessions": args.sessions,
         "fps": args.fps,
@@ -162,6 +184,9 @@ def main() -> None:
     parser.add_argument("--fps", type=float, default=25.0)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--api-key", default=None, help="X-API-Key, when the server requires one")
+    parser.add_argument(
+        "--image", type=Path, default=None, help="a real hand photo to stream (default: a drawn hand)"
+    )
     parser.add_argument(
         "--label", default="", help="what the server runs (e.g. 'full, 2 hands'), kept in the JSON"
     )

@@ -74,6 +74,7 @@ def main() -> None:
     round_trips: list[float] = []
     server_ms: list[float] = []
     hands: list[int] = []
+    nails: list[int] = []
     with _server(args.url) as base:
         session = httpx.post(
             base + "/api/try-on/sessions/", json={"mode": "explore", "post_id": 1}, headers=headers
@@ -98,6 +99,7 @@ def main() -> None:
                     round_trips.append(elapsed)
                     server_ms.append(header.processing_ms)
                     hands.append(header.hands)
+                    nails.append(header.nails)
     rows = [
         {"metric": "round trip (ms)", **summary(round_trips)},
         {"metric": "server processing (ms)", **summary(server_ms)},
@@ -109,6 +111,7 @@ def main() -> None:
         "jpeg_kb": len(jpeg) // 1024,
         "frames_per_second": round(1000 * len(round_trips) / sum(round_trips), 1),
         "hands_found_mean": round(float(np.mean(hands)), 2),
+        "nails_painted_mean": round(float(np.mean(nails)), 2),  # speed means little where none is painted
         "load_average": os.getloadavg(),
     }
     if not args.url:

@@ -6,6 +6,7 @@ so the pictures can be committed. Deterministic.
 
     python scripts/make_docs_images.py          # garments
     python scripts/make_docs_images.py nails    # docs/images/nails-method.png (drawn hand, palm photo)
+    python scripts/make_docs_images.py nails-learned  # docs/images/nails-learned.png (the same, learned)
 """
 
 from __future__ import annotations
@@ -196,8 +197,64 @@ def nails_method() -> None:
     print((OUT / "nails-method.png").relative_to(ROOT))
 
 
+def nails_learned() -> None:
+    """docs/nails.md's picture of the learned segmenter, from a drawn hand and the committed palm photo."""
+    import cv2
+    from tests.support.synthetic_hands import HandCase, draw_hand
+
+    from vtryon.adapters.mediapipe.nail_crops import CROP_PX, fingertip_crops, nail_from_mask
+    from vtryon.adapters.mediapipe.nail_geometry import nails_from_landmarks
+    from vtryon.adapters.mediapipe.nail_renderer import MediaPipeNailRenderer
+    from vtryon.adapters.mediapipe.nail_segmenter import shared_segmenter
+    from vtryon.adapters.mediapipe.still_hands import StillHandFinder
+    from vtryon.domain.nails import NailDesign
+
+    hand = draw_hand(HandCase(length=420.0, center=(320.0, 300.0), nail_rgb=(242, 184, 178))).image
+    palm = np.asarray(Image.open(ROOT / "tests" / "data" / "hands" / "open_palm_1.jpg").convert("RGB"))
+    with StillHandFinder(mirrored=False) as finder:
+        (found,) = finder.detect(hand)
+    nails = nails_from_landmarks(found.points, found.image_side, found.score)
+    nail = nails[2]  # the middle finger
+    crop = fingertip_crops(hand, [nail])
+    prob = shared_segmenter().probabilities(crop)[0]
+    kept = nail_from_mask(prob, nail)
+    crop_rgb = (np.transpose(crop[0], (1, 2, 0)) * 255).astype(np.uint8)
+    heat = cv2.applyColorMap((prob * 255).astype(np.uint8), cv2.COLORMAP_VIRIDIS)[:, :, ::-1]
+    outline = crop_rgb.copy()
+    edge = cv2.morphologyEx((prob > 0.5).astype(np.uint8), cv2.MORPH_GRADIENT, np.ones((2, 2), np.uint8))
+    outline[edge > 0] = (40, 60, 230)
+    zoom = [
+        cv2.resize(p, (CROP_PX * 5, CROP_PX * 5), interpolation=cv2.INTER_NEAREST)
+        for p in (crop_rgb, heat, outline)
+    ]
+    renderer = MediaPipeNailRenderer(mode="image", mirrored=False)
+    renderer.set_design(NailDesign(color="#0000FF"))
+    try:
+        painted = renderer.render(hand, 0).image
+        palm_painted = renderer.render(palm, 0)
+    finally:
+        renderer.close()
+    strip = _strip(
+        [hand[60:420, 120:520], *zoom, painted[60:420, 120:520], palm_painted.image],
+        [
+            "1 landmarks -> fingertips",
+            "2 crop in the finger's frame",
+            "3 model: nail probability",
+            f"4 outline kept ({'found' if kept is not None else 'none'})",
+            "5 painted, every finger in one call",
+            f"palm: {palm_painted.nails} nails painted",
+        ],
+        height=320,
+    )
+    OUT.mkdir(parents=True, exist_ok=True)
+    strip.save(OUT / "nails-learned.png", optimize=True)
+    print((OUT / "nails-learned.png").relative_to(ROOT))
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["nails"]:
         nails_method()
+    elif sys.argv[1:] == ["nails-learned"]:
+        nails_learned()
     else:
         main()

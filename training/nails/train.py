@@ -174,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
     figures["landmark_error"] = typical_error(real_set)
     figures["threads"] = THREADS
     RESULTS.write_text(json.dumps(figures, indent=1) + "\n")
+    if "sha256" in figures:
+        from training.nails.card import write_card
+
+        write_card(figures)
     print(json.dumps(figures["out_of_fold"], indent=1))
     print(f"wall time {figures['wall_s']} s ({math.ceil(figures['wall_s'] / 60)} min)")  # type: ignore[operator]
     return 0

@@ -24,7 +24,10 @@ SegmenterKind = Literal["learned", "classical"]
 class NailOutliner(Protocol):
     """Outlines nails. ``still``: full quality for one photo; ``fits``: per-nail fits for video, carried
     in the finger's frame by ``nail_shape.ShapeCache``; ``without_hands``: nails in a photo where no hand
-    was found (close-ups), or none."""
+    was found (close-ups), or none. ``reads_whole_photos``: ``without_hands`` also serves close-ups whose
+    hand was found only zoomed out (their landmarks understate the fingers' size)."""
+
+    reads_whole_photos: bool
 
     def still(self, frame: npt.NDArray[np.uint8], nails: list[Nail], thumbs: list[Nail]) -> list[Nail]: ...
 

@@ -53,6 +53,8 @@ def _outlined(
 class ClassicalOutliner:
     """Colour-model outlines (see the module's docstring)."""
 
+    reads_whole_photos = False
+
     def still(self, frame: npt.NDArray[np.uint8], nails: list[Nail], thumbs: list[Nail]) -> list[Nail]:
         out = _outlined(frame, [refine_nail(frame, nail) for nail in nails])
         return out + _outlined(

@@ -20,7 +20,12 @@ _FOUND = float("inf")
 
 
 class LearnedOutliner:
-    """Outlines from the learned segmenter; ``path``: another model file (training's fold models)."""
+    """Outlines from the learned segmenter; ``path``: another model file (training's fold models).
+
+    Close-ups found only zoomed out are read whole: out of fold, the fingers view's two photos of fold 0
+    scored IoU 0.83 / 0.66 from their zoomed-out landmarks' crops, 0.88 / 0.91 read whole."""
+
+    reads_whole_photos = True
 
     def __init__(self, path: Path | None = None, segmenter: NailSegmenter | None = None) -> None:
         self.segmenter = segmenter or shared_segmenter(path)

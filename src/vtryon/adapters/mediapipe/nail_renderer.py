@@ -153,10 +153,15 @@ class MediaPipeNailRenderer:
                 nails = self._outliner.still(frame, nails, thumbs)
             painted.extend(nails)
             scores.extend(n.confidence for n in nails)
-        if not hands and self._still is not None and self._refine:
-            # No hand in the photo: fingertips too close for the hand finder; the outliner may see nails.
-            painted = self._outliner.without_hands(frame)
-            scores = [n.confidence for n in painted]
+        if self._still is not None and self._refine and (
+            not hands or (close_up and self._outliner.reads_whole_photos)
+        ):
+            # No hand in the photo, or one found only zoomed out: fingertips too close for the hand finder,
+            # whose landmarks understate them; the outliner may read the nails from the whole photo (and
+            # when it sees none there, the landmarks' nails stay).
+            whole = self._outliner.without_hands(frame)
+            if whole or not hands:
+                painted, scores = whole, [n.confidence for n in whole]
         if self._smoother is not None:
             self._smoother.keep_hands(set(slots))
         if self._shapes is not None:

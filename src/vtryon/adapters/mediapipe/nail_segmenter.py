@@ -39,6 +39,7 @@ THREADS = 1
 #: wide in its crops; fingertip close-ups are ~7 nail widths on their shorter side (measured on the
 #: nails-train photos: median 7.9), so 7 x 16.
 _FULL_FRAME_SIDE = 112
+_FULL_FRAME_THRESHOLD = 0.5
 #: Full frame: a part is a nail when the model is this sure of it on average (precision first: the
 #: crops' framing, which rules out most of the background, is missing here).
 _FULL_FRAME_SURE = 0.7
@@ -91,7 +92,7 @@ class NailSegmenter:
         small = cv2.resize(frame, size, interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
         batch = np.ascontiguousarray(np.transpose(small, (2, 0, 1))[None], np.float32) / 255.0
         prob = self.probabilities(batch)[0]
-        count, labels = cv2.connectedComponents((prob > 0.5).astype(np.uint8), connectivity=8)
+        count, labels = cv2.connectedComponents((prob > _FULL_FRAME_THRESHOLD).astype(np.uint8), connectivity=8)
         nails: list[Nail] = []
         for label in range(1, count):
             part = labels == label
