@@ -27,10 +27,6 @@ __all__ = ("PreparedDesign", "paint_nails", "prepare_design")
 _F32 = npt.NDArray[np.float32]
 _PICTURE_MAX_SIDE = 160  # pictures are shrunk once so each frame samples a small texture
 _SPARKLES = np.random.default_rng(20241122).random((64, 64), dtype=np.float32)
-#: An outline grid's 0.5 level is the nail's edge; this steepens the grid's own soft ramp (a cell is ~1/16
-#: of a nail, 1-2 px) to about a pixel of anti-aliasing. A ramp of 2 cells spilled a ring of faint
-#: paint around every nail (measured on nails-train's held-out photos: pixel precision 0.839 -> 0.865).
-_SHAPE_EDGE = 4.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +113,7 @@ def _shape_coverage(shape: _F32, a: _F32, b: _F32, length: float, width: float) 
     map_y = ((REACH - a / max(length, 1e-6)) * (rows / (2 * REACH)) - 0.5).astype(np.float32)
     map_x = ((b / max(width, 1e-6) + REACH) * (cols / (2 * REACH)) - 0.5).astype(np.float32)
     out = cv2.remap(shape, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
-    return np.clip((np.asarray(out, dtype=np.float32) - 0.5) * _SHAPE_EDGE + 0.5, 0.0, 1.0)
+    return np.clip((np.asarray(out, dtype=np.float32) - 0.5) * 2.0 + 0.5, 0.0, 1.0)
 
 
 def _base_colour(design: PreparedDesign, an: _F32, bn: _F32, a: _F32, b: _F32, nail: Nail) -> _F32:
