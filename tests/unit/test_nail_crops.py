@@ -44,7 +44,7 @@ def test_crops_are_the_models_input_and_an_empty_mask_is_no_nail() -> None:
     nails = nails_from_landmarks(np.column_stack([hand.landmarks, np.zeros(21)]), "Right", min_facing=-2.0)
     crops = fingertip_crops(hand.image, nails)
     assert crops.shape == (5, 3, CROP_PX, CROP_PX) and crops.dtype == np.float32
-    assert 0.0 <= crops.min() and crops.max() <= 1.0
+    assert crops.min() >= 0.0 and crops.max() <= 1.0
     assert nail_from_mask(np.zeros((CROP_PX, CROP_PX), np.float32), nails[0]) is None
 
 

@@ -13,8 +13,7 @@ CARD = Path(__file__).resolve().parents[2] / "src" / "vtryon" / "models" / "NAIL
 def _row(label: str, t: dict[str, Any]) -> str:
     precision = "-" if t["precision"] is None else f"{t['precision']:.3f}"
     return (
-        f"| {label} | {t['photos']} | **{t['iou']:.3f}** | {t['recall']:.3f} | {precision} | "
-        f"{t['blank']} |"
+        f"| {label} | {t['photos']} | **{t['iou']:.3f}** | {t['recall']:.3f} | {precision} | {t['blank']} |"
     )
 
 

@@ -78,7 +78,7 @@ def components(mask: npt.NDArray[np.uint8], up: bool) -> list[Component]:
             continue
         cx, cy = float(xs.mean()), float(ys.mean())
         cov = np.cov(np.stack([xs - cx, ys - cy]))
-        vals, vecs = np.linalg.eigh(cov)
+        _, vecs = np.linalg.eigh(cov)
         major = vecs[:, 1]
         if major[1] > 0:  # point up (image y grows downwards)
             major = -major

@@ -135,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, nargs="*", default=list(range(FOLDS)))
     parser.add_argument("--no-final", action="store_true", help="skip the shipped model")
     parser.add_argument("--evaluate-only", action="store_true", help="reuse the fold models in --out")
+    parser.add_argument(
+        "--no-ship", action="store_true", help="leave the shipped model, figures and card alone (a rerun)"
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(THREADS)
     from training.nails.landmarks import attach_landmarks, typical_error
@@ -142,9 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     train_set, real_set = load_set("train"), load_set("real")
     attach_landmarks(real_set)
-    print(
-        f"photos: nails-train {len(train_set)}, nails-real {len(real_set)}; landmarks {typical_error(real_set)}"
-    )
+    print(f"photos: nails-train {len(train_set)}, nails-real {len(real_set)}")
+    print(f"landmark nails against the true ones: {typical_error(real_set)}")
     figures: dict[str, object] = {"steps": args.steps, "batch": BATCH, "seed": SEED}
     if not args.evaluate_only:
         for fold in args.folds:
@@ -159,8 +161,9 @@ def main(argv: list[str] | None = None) -> int:
             net = train_model(train_set, real_set, steps=args.steps, log="shipped")
             final = args.out / "nail_segmenter.onnx"
             figures["sha256"] = export_onnx(net, final)
-            shutil.copyfile(final, SHIPPED)
-            print(f"shipped model: {SHIPPED} sha256 {figures['sha256']} ({time.perf_counter() - t0:.0f} s)")
+            if not args.no_ship:
+                shutil.copyfile(final, SHIPPED)
+            print(f"model: {final} sha256 {figures['sha256']} ({time.perf_counter() - t0:.0f} s)")
     # Out of fold: each held-out photo painted through the product's still path with its fold's model.
     from training.nails.evaluate import evaluate_fold, summarise
 
@@ -173,8 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     figures["wall_s"] = round(time.perf_counter() - started)
     figures["landmark_error"] = typical_error(real_set)
     figures["threads"] = THREADS
-    RESULTS.write_text(json.dumps(figures, indent=1) + "\n")
-    if "sha256" in figures:
+    (args.out / "results.json" if args.no_ship else RESULTS).write_text(json.dumps(figures, indent=1) + "\n")
+    if "sha256" in figures and not args.no_ship:
         from training.nails.card import write_card
 
         write_card(figures)

@@ -80,7 +80,9 @@ def test_paint_stays_inside_the_nails(open_tab: Callable[..., Tab], server: str,
     target = hex_rgb(tab.page.evaluate("() => vtryonLive.live.designs[0]")["color"])
     sent, shown, mirrored = input_and_output(tab.page)
     truth = scene.nail_mask[:, ::-1] if mirrored else scene.nail_mask
-    truth = cv2.resize(truth.astype(np.uint8), (shown.shape[1], shown.shape[0]), interpolation=cv2.INTER_NEAREST)
+    truth = cv2.resize(
+        truth.astype(np.uint8), (shown.shape[1], shown.shape[0]), interpolation=cv2.INTER_NEAREST
+    )
     near = cv2.dilate(truth, np.ones((7, 7), np.uint8)) > 0
     before, after = sent.astype(np.float64), shown.astype(np.float64)
     towards = np.linalg.norm(after - target, axis=2) < np.linalg.norm(before - target, axis=2) - 40

@@ -6,6 +6,8 @@ tests hold what the model must do on any hand: paint inside the nails only, in e
 
 from __future__ import annotations
 
+import itertools
+
 import cv2
 import numpy as np
 
@@ -51,7 +53,7 @@ def test_video_outlines_of_a_still_hand_hold_steady_from_frame_to_frame() -> Non
             assert result.nails == 5
     finally:
         renderer.close()
-    ious = [float((a & b).sum()) / float((a | b).sum()) for a, b in zip(masks, masks[1:], strict=False)]
+    ious = [float((a & b).sum()) / float((a | b).sum()) for a, b in itertools.pairwise(masks)]
     assert min(ious) >= 0.9
     assert _inside_nails(hand, masks[-1]) >= 0.97
     # the model runs on a schedule, all new fingers in one call, not on every frame
@@ -62,8 +64,8 @@ def test_one_model_session_serves_every_live_session() -> None:
     factory = MediaPipeNailRendererFactory(segmenter="learned")
     a, b = factory(mirrored=True), factory(mirrored=False)
     try:
-        assert a._outliner is b._outliner  # noqa: SLF001
-        assert a._outliner.segmenter is shared_segmenter()  # type: ignore[attr-defined]  # noqa: SLF001
+        assert a._outliner is b._outliner
+        assert a._outliner.segmenter is shared_segmenter()  # type: ignore[attr-defined]
     finally:
         a.close()
         b.close()

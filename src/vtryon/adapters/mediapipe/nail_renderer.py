@@ -153,8 +153,10 @@ class MediaPipeNailRenderer:
                 nails = self._outliner.still(frame, nails, thumbs)
             painted.extend(nails)
             scores.extend(n.confidence for n in nails)
-        if self._still is not None and self._refine and (
-            not hands or (close_up and self._outliner.reads_whole_photos)
+        if (
+            self._still is not None
+            and self._refine
+            and (not hands or (close_up and self._outliner.reads_whole_photos))
         ):
             # No hand in the photo, or one found only zoomed out: fingertips too close for the hand finder,
             # whose landmarks understate them; the outliner may read the nails from the whole photo (and

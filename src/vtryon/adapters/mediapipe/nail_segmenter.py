@@ -92,7 +92,8 @@ class NailSegmenter:
         small = cv2.resize(frame, size, interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
         batch = np.ascontiguousarray(np.transpose(small, (2, 0, 1))[None], np.float32) / 255.0
         prob = self.probabilities(batch)[0]
-        count, labels = cv2.connectedComponents((prob > _FULL_FRAME_THRESHOLD).astype(np.uint8), connectivity=8)
+        on = (prob > _FULL_FRAME_THRESHOLD).astype(np.uint8)
+        count, labels = cv2.connectedComponents(on, connectivity=8)
         nails: list[Nail] = []
         for label in range(1, count):
             part = labels == label
