@@ -73,8 +73,9 @@ def sample_crop(photo: Photo, kind: str, rng: np.random.Generator) -> tuple[_U8,
 
 def _jpeg(crop: _U8, quality: int) -> _U8:
     ok, data = cv2.imencode(".jpg", crop[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
-    assert ok
-    return np.asarray(cv2.imdecode(data, cv2.IMREAD_COLOR)[:, :, ::-1], np.uint8)
+    decoded = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    assert ok and decoded is not None
+    return np.asarray(decoded[:, :, ::-1], np.uint8)
 
 
 def _lengthen(target: _U8, rng: np.random.Generator) -> _U8:

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from training.nails.data import Photo
+from vtryon.adapters.mediapipe.nail_outline import SegmenterKind
 
 __all__ = ("evaluate_fold", "paint_blue", "score", "summarise")
 
@@ -59,7 +60,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def paint_blue(
-    image: npt.NDArray[np.uint8], *, segmenter: str = "learned", model: Path | None = None
+    image: npt.NDArray[np.uint8], *, segmenter: SegmenterKind = "learned", model: Path | None = None
 ) -> tuple[npt.NDArray[np.bool_], Any]:
     """The pixels a user's solid-blue painting of ``image`` changes, and the renderer's frame result."""
     from vtryon.adapters.mediapipe.nail_outline_learned import LearnedOutliner
@@ -72,7 +73,7 @@ def paint_blue(
         mode="image",
         mirrored=False,
         segmenter=segmenter,
-        outliner=outliner,  # type: ignore[arg-type]
+        outliner=outliner,
     )
     try:
         renderer.set_design(NailDesign(color="#0000ff", name="bench blue"))

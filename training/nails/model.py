@@ -58,4 +58,5 @@ class NailNet(nn.Module):
             h = F.interpolate(h, size=skip.shape[-2:], mode="bilinear", align_corners=False)
             h = block(torch.cat([h, skip], dim=1))
         h = F.interpolate(h, size=size, mode="bilinear", align_corners=False)
-        return self.head(self.join(torch.cat([h, fine], dim=1)))
+        logits: torch.Tensor = self.head(self.join(torch.cat([h, fine], dim=1)))
+        return logits

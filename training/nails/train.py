@@ -54,7 +54,8 @@ def _batch(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     images = np.empty((BATCH, 64, 64, 3), np.uint8)
     targets = np.empty((BATCH, 64, 64), np.float32)
-    kinds, weights = zip(*_KINDS, strict=True)
+    kinds = [kind for kind, _ in _KINDS]
+    weights = [weight for _, weight in _KINDS]
     for i in range(BATCH):
         pool = real if real and (not train or rng.random() < _REAL_SHARE) else train
         photo = pool[rng.integers(len(pool))]
