@@ -79,13 +79,19 @@ def oom() -> OutOfMemory:
 
 @dataclass
 class FakeNailRenderer:
-    """Paints a 10x10 square of the design colour in the top-left corner; records every call."""
+    """Paints a 10x10 square of the design colour in the top-left corner; records every call.
+
+    ``hang`` (an Event) holds every frame until set, as a renderer stuck in native code would: the frame
+    ignores everything else, and ``entered`` says a frame is inside.
+    """
 
     mirrored: bool = True
     designs: list[tuple[NailDesign, Any]] = field(default_factory=list)
     frames: list[tuple[tuple[int, ...], int]] = field(default_factory=list)
     closed: bool = False
     delay: float = 0.0
+    hang: threading.Event | None = None
+    entered: threading.Event = field(default_factory=threading.Event)
 
     def set_design(self, design: NailDesign, picture: Any = None) -> None:
         self.designs.append((design, picture))
@@ -93,6 +99,9 @@ class FakeNailRenderer:
     def render(self, frame: np.ndarray, timestamp_ms: int) -> NailFrame:
         import time
 
+        self.entered.set()
+        if self.hang is not None:
+            self.hang.wait()
         if self.delay:
             time.sleep(self.delay)
         self.frames.append((frame.shape, timestamp_ms))
@@ -108,9 +117,10 @@ class FakeNailRenderer:
 class FakeNailRendererFactory:
     made: list[FakeNailRenderer] = field(default_factory=list)
     delay: float = 0.0
+    hang: threading.Event | None = None
 
     def __call__(self, *, mirrored: bool = True) -> FakeNailRenderer:
-        renderer = FakeNailRenderer(mirrored=mirrored, delay=self.delay)
+        renderer = FakeNailRenderer(mirrored=mirrored, delay=self.delay, hang=self.hang)
         self.made.append(renderer)
         return renderer
 

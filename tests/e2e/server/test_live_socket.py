@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from tests.e2e.server.test_sessions_api import ALICE, explore
 from tests.support.images import decode, encoded
 from tests.support.server import serving
 from tests.support.stack import Stack, make_stack
+import vtryon.adapters.http.live_socket as live_socket_module
 from vtryon.domain import protocol as p
 
 JPEG = encoded(64, 48)
@@ -291,6 +293,39 @@ def test_connections_over_the_session_cap_are_refused_with_1013(tmp_path: Path) 
         with connect(ws_url(url, session_id)) as again:  # places are given back on close
             assert json.loads(again.recv(timeout=10))["type"] == "ready"
         assert stack.renderers.made == []  # none of them sent a frame: no tracker was built
+
+
+def test_a_frame_stuck_in_the_renderer_does_not_hold_the_socket_s_place_after_the_client_left(
+    tmp_path: Path,
+) -> None:
+    stack = make_stack(tmp_path, ws_max_per_session=1)
+    stack.renderers.hang = threading.Event()
+    with serving(stack.app()) as url, httpx.Client(base_url=url) as client:
+        session_id = explore(client)["session_id"]
+        try:
+            with connect(ws_url(url, session_id)) as ws:
+                ws.recv(timeout=10)
+                ws.send(frame(1))
+                deadline = time.monotonic() + 10
+                while not stack.renderers.made and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                assert stack.renderers.made[0].entered.wait(10)
+            left = time.monotonic()
+            # The place is given back once the teardown stops waiting for the stuck frame.
+            while True:
+                with connect(ws_url(url, session_id)) as again:
+                    if json.loads(again.recv(timeout=10))["type"] == "ready":
+                        break
+                assert time.monotonic() - left < live_socket_module.FRAME_GRACE + 5, "the socket's place leaked"
+                time.sleep(0.5)
+            stuck = stack.renderers.made[0]
+            assert not stuck.closed  # never closed under the frame that is still inside it
+        finally:
+            stack.renderers.hang.set()
+        deadline = time.monotonic() + 5
+        while not stuck.closed and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert stuck.closed  # closed as soon as the frame came out
 
 
 def test_idle_sockets_are_closed_with_4408(tmp_path: Path) -> None:
