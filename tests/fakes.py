@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +72,44 @@ class FakeDiffusion:
             if progress is not None:
                 progress(step, params.num_inference_steps)
         return out
+
+
+@dataclass
+class HangingSessionStore:
+    """A ``SessionStore`` (an in-memory one inside) that hangs while ``hung`` is set, as a Redis that
+    stopped answering would; records the name of every thread that called it."""
+
+    inner: Any
+    hung: threading.Event = field(default_factory=threading.Event)
+    threads: list[str] = field(default_factory=list)
+
+    def _enter(self) -> None:
+        self.threads.append(threading.current_thread().name)
+        while self.hung.is_set():
+            time.sleep(0.01)
+
+    def add(self, session: Any) -> None:
+        self._enter()
+        self.inner.add(session)
+
+    def get(self, session_id: str) -> Any:
+        self._enter()
+        return self.inner.get(session_id)
+
+    def update(self, session: Any) -> None:
+        self._enter()
+        self.inner.update(session)
+
+    def delete(self, session_id: str) -> None:
+        self._enter()
+        self.inner.delete(session_id)
+
+    def list_by_owner(self, owner: str) -> list[Any]:
+        self._enter()
+        return list(self.inner.list_by_owner(owner))
+
+    def ping(self) -> None:
+        self._enter()
 
 
 def oom() -> OutOfMemory:
