@@ -174,7 +174,7 @@ class TryOnService:
                 queue_waiting=stats.queued,
             )
         if not stats.reachable:
-            status, message = "unavailable", "the job queue (Redis) cannot be reached"
+            status, message = "unavailable", "the job queue (Redis) cannot be reached or read"
         elif stats.workers == 0:
             status, message = "unavailable", "no `vtryon worker` has been seen recently"
         else:

@@ -7,10 +7,12 @@ import asyncio
 import time
 
 import pytest
+from redis import asyncio as aioredis
 
 from tests.fakes import FakeDiffusion, oom
 from tests.integration.jobs.conftest import api_queue, make_runner, worker_thread
 from tests.support.images import decode, encoded
+from vtryon.adapters.jobs.saq_common import Keys
 from vtryon.domain.errors import Busy, Cancelled, NotFound, OutOfMemory, UnsupportedMedia
 from vtryon.domain.tryon import JobState, TryOnParams
 from vtryon.ports.jobs import TryOnJob
@@ -168,3 +170,37 @@ def test_a_consumed_result_is_gone_and_unknown_jobs_are_not_found(
 
     with worker_thread(redis_clean, make_runner(engine)):
         asyncio.run(scenario())
+
+
+def test_the_worker_count_follows_the_workers_after_a_stats_read_failed_for_another_reason(
+    redis_clean: str, engine: FakeDiffusion
+) -> None:
+    """Not only "Redis is down": any error (here WRONGTYPE) must leave the statistics loop running, or
+    /health would go on counting workers that are long gone."""
+
+    async def scenario() -> None:
+        async with api_queue(redis_clean) as api:
+            with worker_thread(redis_clean, make_runner(engine)):
+                await until(lambda: _workers(api, 1))
+                client = aioredis.from_url(redis_clean)
+                try:
+                    await client.set(Keys().durations, b"not a list")  # LRANGE now fails: WRONGTYPE
+                    await until(_stats_unreadable(api), timeout=5)
+                    await client.delete(Keys().durations)
+                finally:
+                    await client.aclose()
+            await until(lambda: _no_workers(api), timeout=10)
+            assert api.stats().reachable
+
+    asyncio.run(scenario())
+
+
+def _stats_unreadable(queue):  # type: ignore[no-untyped-def]
+    async def check() -> bool:
+        return not queue.stats().reachable
+
+    return check
+
+
+async def _no_workers(queue) -> bool:  # type: ignore[no-untyped-def]
+    return bool(queue.stats().workers == 0)

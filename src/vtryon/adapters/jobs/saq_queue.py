@@ -308,6 +308,7 @@ class SaqJobQueue:
             await self._read_stats()
 
     async def _read_stats(self) -> None:
+        """Refresh the snapshot; on any error it says "not reachable" (a stale worker count is worse)."""
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
                 pipe.llen(self._saq.queued_key)
@@ -315,7 +316,13 @@ class SaqJobQueue:
                 pipe.zcount(self._saq.stats_key, now(), "+inf")
                 pipe.lrange(self._keys.durations, 0, 19)
                 queued, running, workers, durations = await pipe.execute()
-        except REDIS_DOWN:
+            measured = [float(d) for d in durations]
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # down, or answering with an error: either way the figures are unknown
+            if self._stats.reachable:
+                level = logging.WARNING if isinstance(exc, REDIS_DOWN) else logging.ERROR
+                log.log(level, "job queue statistics unreadable: %r", exc)
             self._stats = QueueStats(
                 queued=self._stats.queued,
                 running=self._stats.running,
@@ -325,7 +332,6 @@ class SaqJobQueue:
                 reachable=False,
             )
             return
-        measured = [float(d) for d in durations]
         self._stats = QueueStats(
             queued=int(queued),
             running=int(running),
