@@ -4,7 +4,9 @@ back on shutdown, failures kept as values, progress readable from any replica an
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+from pathlib import Path
 
 import pytest
 from redis import asyncio as aioredis
@@ -12,6 +14,7 @@ from redis import asyncio as aioredis
 from tests.fakes import FakeDiffusion, oom
 from tests.integration.jobs.conftest import api_queue, make_runner, worker_thread
 from tests.support.images import decode, encoded
+from tests.support.redis_server import RedisServer
 from vtryon.adapters.jobs.saq_common import Keys
 from vtryon.domain.errors import Busy, Cancelled, NotFound, OutOfMemory, UnsupportedMedia
 from vtryon.domain.tryon import JobState, TryOnParams
@@ -204,3 +207,32 @@ def _stats_unreadable(queue):  # type: ignore[no-untyped-def]
 
 async def _no_workers(queue) -> bool:  # type: ignore[no-untyped-def]
     return bool(queue.stats().workers == 0)
+
+
+def test_a_result_finished_while_redis_restarts_is_stored_when_it_is_back_without_running_again(
+    tmp_path: Path,
+) -> None:
+    redis = RedisServer(tmp_path, appendonly=True)  # AOF: the job survives the restart, as in production
+    redis.start()
+    engine = FakeDiffusion(gate=threading.Event())
+
+    async def scenario() -> None:
+        async with api_queue(redis.url) as api:
+            job_id = await api.submit(job(steps=10))
+            assert await asyncio.to_thread(engine.started.wait, 20)
+            await asyncio.to_thread(redis.stop)
+            engine.gate.set()  # type: ignore[union-attr]  # the engine finishes while Redis is away
+            await asyncio.sleep(1.5)
+            await asyncio.to_thread(redis.start, port=redis.port)
+            result = await api.result(job_id, timeout=30)
+            info = await api.info(job_id)
+            assert result.engine == "fake" and info.attempt == 1
+            await asyncio.sleep(2)  # a sweep that would take the job again has had its chance
+            assert (await api.info(job_id)).state is JobState.DONE
+
+    try:
+        with worker_thread(redis.url, make_runner(engine)):
+            asyncio.run(scenario())
+    finally:
+        redis.stop()
+    assert len(engine.calls) == 1  # the engine ran once: the result was not lost and made again
