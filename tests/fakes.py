@@ -112,6 +112,33 @@ class HangingSessionStore:
         self._enter()
 
 
+@dataclass
+class HangingEngine:
+    """A test adapter around a real engine: the first ``hang_calls`` calls hang until ``release`` is set,
+    ignoring ``should_stop`` (as an engine stuck in native code would); every call takes ``seconds`` more.
+    Counts the calls that ran to the end."""
+
+    inner: Any
+    hang_calls: int = 0
+    seconds: float = 0.0
+    release: threading.Event = field(default_factory=threading.Event)
+    calls: int = 0
+    finished: int = 0
+
+    @property
+    def name(self) -> str:
+        return str(self.inner.name)
+
+    def generate(self, person, cloth, mask, params, *, progress=None, should_stop=None):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        if self.calls <= self.hang_calls:
+            self.release.wait()
+        time.sleep(self.seconds)
+        image = self.inner.generate(person, cloth, mask, params, progress=progress, should_stop=should_stop)
+        self.finished += 1
+        return image
+
+
 def oom() -> OutOfMemory:
     return OutOfMemory("CUDA out of memory (fake)")
 
