@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from redis import asyncio as aioredis
 
-from tests.fakes import FakeDiffusion, oom
+from tests.fakes import FakeDiffusion, HangingEngine, oom
 from tests.integration.jobs.conftest import api_queue, make_runner, worker_thread
 from tests.support.images import decode, encoded
 from tests.support.redis_server import RedisServer
 from vtryon.adapters.jobs.saq_common import Keys
-from vtryon.domain.errors import Busy, Cancelled, NotFound, OutOfMemory, UnsupportedMedia
+from vtryon.domain.errors import Busy, Cancelled, NotFound, OutOfMemory, TimedOut, UnsupportedMedia
 from vtryon.domain.tryon import JobState, TryOnParams
 from vtryon.ports.jobs import TryOnJob
 
@@ -236,3 +236,24 @@ def test_a_result_finished_while_redis_restarts_is_stored_when_it_is_back_withou
     finally:
         redis.stop()
     assert len(engine.calls) == 1  # the engine ran once: the result was not lost and made again
+
+
+def test_a_job_past_its_time_limit_fails_with_a_timeout_not_an_internal_error(redis_clean: str) -> None:
+    engine = HangingEngine(FakeDiffusion(), hang_calls=1)  # hangs, deaf to "stop"
+
+    async def scenario() -> None:
+        async with api_queue(redis_clean, timeout=1.0) as api:
+            job_id = await api.submit(job())
+            with pytest.raises(TimedOut):
+                await api.result(job_id, timeout=20)
+            info = await api.info(job_id)
+            assert info.state is JobState.FAILED and info.error_code == "timeout" and info.attempt == 1
+            engine.release.set()
+            # The worker's engine thread was stuck; the worker took a fresh one and still serves.
+            assert (await api.result(await api.submit(job()), timeout=20)).engine == "fake"
+
+    try:
+        with worker_thread(redis_clean, make_runner(engine)):  # type: ignore[arg-type]
+            asyncio.run(scenario())
+    finally:
+        engine.release.set()

@@ -29,6 +29,7 @@ from vtryon.ports.jobs import JobFailure
 __all__ = (
     "FUNCTION",
     "QUEUE_NAME",
+    "SAQ_BACKSTOP",
     "WORKER_LOST",
     "CappedRedisQueue",
     "Keys",
@@ -44,6 +45,9 @@ QUEUE_NAME = "vtryon"
 FUNCTION = "tryon"
 #: SAQ's error for a job its sweep took from a worker that stopped heartbeating (``swept_error_message``).
 WORKER_LOST = ErrorCode.WORKER_LOST
+#: Seconds SAQ's own job timeout adds to ``JOB_TIMEOUT``, which the worker keeps itself (then waits up to
+#: ``STOP_GRACE`` for the engine): SAQ's fires only if the worker function itself is stuck.
+SAQ_BACKSTOP = 60.0
 #: Errors that mean "Redis is not there right now": callers get 503, never 500.
 REDIS_DOWN = (redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.BusyLoadingError, OSError)
 
@@ -250,6 +254,8 @@ def job_view(job: Job, position: int | None = None) -> tuple[JobInfo, JobFailure
         )
     elif status is Status.ABORTED:
         info.state, failure = JobState.CANCELLED, _CANCELLED
+    elif "TimeoutError" in (job.error or ""):  # FAILED by SAQ's backstop timeout (a traceback's text)
+        info.state, failure = JobState.FAILED, _BACKSTOP_TIMEOUT
     else:  # FAILED: SAQ caught an error our worker function let through; its traceback stays in Redis
         info.state, failure = JobState.FAILED, _CRASHED
     if failure is not None:
@@ -259,3 +265,4 @@ def job_view(job: Job, position: int | None = None) -> tuple[JobInfo, JobFailure
 
 _CANCELLED = JobFailure(kind="Cancelled", code=ErrorCode.CANCELLED, message="the job was cancelled")
 _CRASHED = JobFailure(kind="crash", code=ErrorCode.INTERNAL_ERROR, message="the job failed")
+_BACKSTOP_TIMEOUT = JobFailure(kind="TimedOut", code=ErrorCode.TIMEOUT, message="the job ran past its time limit")

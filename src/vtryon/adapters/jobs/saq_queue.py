@@ -23,6 +23,7 @@ from vtryon.adapters.jobs.saq_common import (
     FUNCTION,
     QUEUE_NAME,
     REDIS_DOWN,
+    SAQ_BACKSTOP,
     CappedRedisQueue,
     Keys,
     connect,
@@ -131,15 +132,16 @@ class SaqJobQueue:
         job_id = new_id()
         record = Job(
             function=FUNCTION,
-            kwargs={"owner": job.owner, "total_steps": job.total_steps},
+            # The worker keeps ``time_limit`` (504 timeout, like in-process); SAQ's own is a backstop.
+            kwargs={"owner": job.owner, "total_steps": job.total_steps, "time_limit": self._timeout},
             key=job_id,
-            timeout=int(self._timeout),
+            timeout=int(self._timeout + SAQ_BACKSTOP),
             heartbeat=self._heartbeat,
             retries=self._attempts,
             ttl=self._retention,
         )
         # The input outlives every attempt the job may get, then expires on its own.
-        payload_ttl = int(self._timeout * self._attempts + self._retention + 60)
+        payload_ttl = int((self._timeout + SAQ_BACKSTOP) * self._attempts + self._retention + 60)
         try:
             with redis_down():
                 await self._saq.enqueue_capped(

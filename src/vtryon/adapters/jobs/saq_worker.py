@@ -11,6 +11,11 @@ takes it meanwhile; and an attempt that finds a stored result (an earlier attemp
 was not updated in time) returns it without running the engine.
 On SIGTERM SAQ waits ``grace`` seconds for the job, then cancels it: the engine stops at its next step and
 SAQ hands the job back to the queue for another worker.
+
+The job's time limit (``JOB_TIMEOUT``, in the job's kwargs) is kept here, as the in-process queue keeps it:
+a job that runs past it fails with ``TimedOut`` (504 ``timeout``), is not run again (it would overrun
+again), and is told to stop; an engine thread still busy ``STOP_GRACE`` seconds later is left behind and
+a fresh one takes the next job. SAQ's own timeout is set longer, as a backstop.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import msgspec
 from saq import Worker
 from saq.job import Job
 
+from vtryon.adapters.jobs.limits import STOP_GRACE
 from vtryon.adapters.jobs.saq_common import (
     FUNCTION,
     QUEUE_NAME,
@@ -36,7 +42,7 @@ from vtryon.adapters.jobs.saq_common import (
     Outcome,
     connect,
 )
-from vtryon.domain.errors import Cancelled, ErrorCode, VtryonError
+from vtryon.domain.errors import Cancelled, ErrorCode, TimedOut, VtryonError
 from vtryon.ports.jobs import JobFailure, JobHandler, JobResult, TryOnJob
 
 __all__ = ("RESULT_PATIENCE", "SaqJobWorker")
@@ -87,10 +93,14 @@ class SaqJobWorker:
         self._info_interval = max(1, info_interval)
         self._metadata = metadata or {}
         self._handle_signals = handle_signals  # off when run in a thread (tests): only main sets handlers
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vtryon-engine")
+        self._pool = self._engine_thread()
         self._redis: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.worker: Worker[Any] | None = None
+
+    @staticmethod
+    def _engine_thread() -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="vtryon-engine")
 
     async def run(self) -> None:
         """Take jobs until SIGTERM or SIGINT (SAQ installs the handlers) or ``stop``; finish or hand back."""
@@ -153,8 +163,13 @@ class SaqJobWorker:
             self._pool, self._handler, spec, reporter.progress, reporter.stop.is_set
         )
         del spec
+        limit = float((job.kwargs or {}).get("time_limit") or job.timeout or 0) or None
         try:
-            result = await asyncio.shield(work)
+            result = await asyncio.wait_for(asyncio.shield(work), limit)
+        except TimeoutError:
+            await self._abandon_if_stuck(job, work, reporter.stop, limit or 0.0)
+            overran = TimedOut(f"the job ran past its time limit of {limit:g} s")
+            return await self._forget(job, _outcome_failed(JobFailure.of(overran)))
         except asyncio.CancelledError:  # SIGTERM past the grace period, or SAQ's abort: stop at the next step
             reporter.stop.set()
             with contextlib.suppress(BaseException):
@@ -170,6 +185,23 @@ class SaqJobWorker:
             await reporter.close(reporting)
         await self._store(job, result, time.perf_counter() - started)
         return _builtins(Outcome(state="done", seed=result.seed, engine=result.engine))
+
+    async def _abandon_if_stuck(
+        self, job: Job, work: asyncio.Future[Any], stop: threading.Event, limit: float
+    ) -> None:
+        """Tell the engine to stop; if it has not within the grace, leave its thread and take a new one."""
+        stop.set()
+        work.add_done_callback(lambda done: done.cancelled() or done.exception())  # late: nobody waits
+        grace = min(STOP_GRACE, limit)
+        await asyncio.wait([work], timeout=grace)
+        if not work.done():
+            log.error(
+                "job %s: the engine did not stop %g s after its time limit; its thread is left behind",
+                job.key,
+                grace,
+            )
+            self._pool.shutdown(wait=False)
+            self._pool = self._engine_thread()
 
     async def _store(self, job: Job, result: JobResult, seconds: float) -> None:
         """Store the image, waiting up to ``RESULT_PATIENCE`` for Redis: the engine's work is not lost."""

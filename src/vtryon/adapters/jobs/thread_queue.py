@@ -30,18 +30,15 @@ from typing import cast
 
 import msgspec
 
+from vtryon.adapters.jobs.limits import STOP_GRACE
 from vtryon.domain.errors import Busy, Cancelled, NotFound, TimedOut, VtryonError
 from vtryon.domain.session import new_id
 from vtryon.domain.tryon import JobEvent, JobInfo, JobState
 from vtryon.ports.jobs import JobFailure, JobHandler, JobResult, QueueStats, StagedJobHandler, TryOnJob
 
-__all__ = ("STOP_GRACE", "ThreadJobQueue")
+__all__ = ("ThreadJobQueue",)
 
 log = logging.getLogger(__name__)
-
-#: Seconds a job told to stop (it overran its time limit) has to do so before its thread counts as stuck:
-#: an engine stops at its next step, and one CatVTON step on a slow device takes seconds.
-STOP_GRACE = 30.0
 
 _Subscriber = tuple[asyncio.AbstractEventLoop, "asyncio.Queue[JobEvent]"]
 
