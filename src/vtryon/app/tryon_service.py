@@ -125,7 +125,10 @@ class TryOnService:
 
     async def _started_then_result(self, job_id: str) -> JobResult:
         try:
-            async with asyncio.timeout(self._timeout), contextlib.aclosing(self._queue.events(job_id)) as events:
+            async with (
+                asyncio.timeout(self._timeout),
+                contextlib.aclosing(self._queue.events(job_id)) as events,
+            ):
                 async for event in events:
                     if event.state is not JobState.QUEUED:
                         break

@@ -17,13 +17,13 @@ from dependency_injector import providers
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
+import vtryon.adapters.http.live_socket as live_socket_module
 from tests.e2e.server.conftest import Clock
-from tests.fakes import HangingSessionStore
 from tests.e2e.server.test_sessions_api import ALICE, explore
+from tests.fakes import HangingSessionStore
 from tests.support.images import decode, encoded
 from tests.support.server import serving
 from tests.support.stack import Stack, make_stack
-import vtryon.adapters.http.live_socket as live_socket_module
 from vtryon.adapters.stores.memory import InMemorySessionStore
 from vtryon.domain import protocol as p
 
@@ -320,7 +320,9 @@ def test_a_frame_stuck_in_the_renderer_does_not_hold_the_socket_s_place_after_th
                 with connect(ws_url(url, session_id)) as again:
                     if json.loads(again.recv(timeout=10))["type"] == "ready":
                         break
-                assert time.monotonic() - left < live_socket_module.FRAME_GRACE + 5, "the socket's place leaked"
+                assert time.monotonic() - left < live_socket_module.FRAME_GRACE + 5, (
+                    "the socket's place leaked"
+                )
                 time.sleep(0.5)
             stuck = stack.renderers.made[0]
             assert not stuck.closed  # never closed under the frame that is still inside it

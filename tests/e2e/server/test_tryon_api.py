@@ -260,7 +260,9 @@ def test_a_hung_engine_fails_its_job_with_a_timeout_and_the_next_job_still_runs(
             view = _job_state(client, behind, until="done", within=10)
             assert view["state"] == "done" and view["imageBase64"], view
             assert client.get("/health").json()["workers"] == 1
-            stuck = [t for t in threading.enumerate() if t.name == "vtryon-worker-0" and t.ident not in before]
+            stuck = [
+                t for t in threading.enumerate() if t.name == "vtryon-worker-0" and t.ident not in before
+            ]
             assert len(stuck) == 1 and stuck[0].is_alive()
             engine.release.set()
     finally:

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import statistics
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 import msgspec
 from saq.job import Job, Status
@@ -219,7 +219,7 @@ class SaqJobQueue:
                     return info, failure
                 await self._wait(changed)
 
-    async def events(self, job_id: str, *, after: str | None = None) -> AsyncIterator[JobEvent]:
+    async def events(self, job_id: str, *, after: str | None = None) -> AsyncGenerator[JobEvent, None]:
         with self._watching(job_id) as changed:
             first = True
             while True:

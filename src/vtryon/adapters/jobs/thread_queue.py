@@ -23,7 +23,7 @@ import statistics
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import cast
@@ -200,7 +200,7 @@ class ThreadJobQueue:
         assert job.failure is not None
         raise job.failure.error()
 
-    async def events(self, job_id: str, *, after: str | None = None) -> AsyncIterator[JobEvent]:
+    async def events(self, job_id: str, *, after: str | None = None) -> AsyncGenerator[JobEvent, None]:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[JobEvent] = asyncio.Queue()
         with self._lock:
