@@ -139,6 +139,29 @@ class HangingEngine:
         return image
 
 
+@dataclass
+class RecordingEngine:
+    """Writes ``start <seed>`` and ``end <seed>`` lines to ``path`` around each run of ``inner`` (a file, so
+    runs in processes that get killed are counted too)."""
+
+    inner: Any
+    path: str
+
+    @property
+    def name(self) -> str:
+        return str(self.inner.name)
+
+    def _note(self, line: str) -> None:
+        with open(self.path, "a", encoding="ascii") as out:
+            out.write(line + "\n")
+
+    def generate(self, person, cloth, mask, params, *, progress=None, should_stop=None):  # type: ignore[no-untyped-def]
+        self._note(f"start {params.seed}")
+        image = self.inner.generate(person, cloth, mask, params, progress=progress, should_stop=should_stop)
+        self._note(f"end {params.seed}")
+        return image
+
+
 def oom() -> OutOfMemory:
     return OutOfMemory("CUDA out of memory (fake)")
 
