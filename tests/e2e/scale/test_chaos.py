@@ -105,9 +105,7 @@ def test_jobs_and_streams_ride_out_redis_restarts_and_a_killed_worker(cluster: C
     runs = {name: cluster.tmp / f"{name}.runs" for name in ("worker-a", "worker-b")}
     with ThreadPoolExecutor(4) as starting:
         starting_workers = [
-            starting.submit(
-                cluster.worker, name, step_seconds=0.05, FAKE_RUNS_FILE=str(path), **CHAOS_ENV
-            )
+            starting.submit(cluster.worker, name, step_seconds=0.05, FAKE_RUNS_FILE=str(path), **CHAOS_ENV)
             for name, path in runs.items()
         ]
         apis = list(starting.map(lambda name: cluster.api(name, **CHAOS_ENV), ["api-a", "api-b"]))
