@@ -308,6 +308,8 @@ class ThreadJobQueue:
     def _run(self, job: _Job) -> None:
         def progress(step: int, total: int) -> None:
             with self._lock:
+                if job.overran_at is not None:  # failed already: its late steps are nobody's news
+                    return
                 job.info.step = step
                 job.info.total_steps = total
                 self._publish_locked(job)
