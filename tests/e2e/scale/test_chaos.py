@@ -16,7 +16,9 @@ import re
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,10 +114,11 @@ def test_jobs_and_streams_ride_out_redis_restarts_and_a_killed_worker(cluster: C
         victim, survivor = (future.result() for future in starting_workers)
     payload = _hand_jpeg()
 
-    # Warm up what the run will use (MediaPipe, thread pools, Redis connections), then take the baseline.
-    _streams_for(apis, payload, seconds=2.0)
-    warm_up = [_submit(apis[i % 2], seed=i) for i in range(2)]
-    wait_for(lambda: all(_state(apis[0], job_id) == "done" for job_id in warm_up), 30, "warm-up jobs")
+    # Warm up what the run will use, as much at once as the run will (MediaPipe, the thread pools, Redis
+    # connections): streams and jobs together. Then take the baseline.
+    with _streams_for(apis, payload):
+        warm_up = [_submit(apis[i % 2], seed=i) for i in range(4)]
+        wait_for(lambda: all(_state(apis[0], job_id) == "done" for job_id in warm_up), 30, "warm-up jobs")
     before = [_metrics(api) for api in apis]
 
     probes: list[str] = []  # every /live answer that was not 200
@@ -194,17 +197,21 @@ def _restart(cluster: Cluster, *, outage: float) -> None:
     cluster.redis.start(port=port)
 
 
-def _streams_for(apis: list[Proc], payload: bytes, *, seconds: float) -> None:
+@contextmanager
+def _streams_for(apis: list[Proc], payload: bytes) -> Iterator[None]:
+    """``STREAMS`` live streams running (each past its first frames) until the block ends."""
     stop = threading.Event()
     streams = [Stream(apis[i % 2], payload, stop) for i in range(STREAMS)]
     threads = [threading.Thread(target=s.run, daemon=True) for s in streams]
     for thread in threads:
         thread.start()
     wait_for(lambda: all(len(s.results) >= 2 or s.error for s in streams), 60, "warm-up frames")
-    time.sleep(seconds)
-    stop.set()
-    for thread in threads:
-        thread.join(20)
+    try:
+        yield
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(20)
     assert all(s.error is None for s in streams), [s.error for s in streams]
 
 
