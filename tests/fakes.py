@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,19 +74,113 @@ class FakeDiffusion:
         return out
 
 
+@dataclass
+class HangingSessionStore:
+    """A ``SessionStore`` (an in-memory one inside) that hangs while ``hung`` is set, as a Redis that
+    stopped answering would; records the name of every thread that called it."""
+
+    inner: Any
+    hung: threading.Event = field(default_factory=threading.Event)
+    threads: list[str] = field(default_factory=list)
+
+    def _enter(self) -> None:
+        self.threads.append(threading.current_thread().name)
+        while self.hung.is_set():
+            time.sleep(0.01)
+
+    def add(self, session: Any) -> None:
+        self._enter()
+        self.inner.add(session)
+
+    def get(self, session_id: str) -> Any:
+        self._enter()
+        return self.inner.get(session_id)
+
+    def update(self, session: Any) -> None:
+        self._enter()
+        self.inner.update(session)
+
+    def delete(self, session_id: str) -> None:
+        self._enter()
+        self.inner.delete(session_id)
+
+    def list_by_owner(self, owner: str) -> list[Any]:
+        self._enter()
+        return list(self.inner.list_by_owner(owner))
+
+    def ping(self) -> None:
+        self._enter()
+
+
+@dataclass
+class HangingEngine:
+    """A test adapter around a real engine: the first ``hang_calls`` calls hang until ``release`` is set,
+    ignoring ``should_stop`` (as an engine stuck in native code would); every call takes ``seconds`` more.
+    Counts the calls that ran to the end."""
+
+    inner: Any
+    hang_calls: int = 0
+    seconds: float = 0.0
+    release: threading.Event = field(default_factory=threading.Event)
+    calls: int = 0
+    finished: int = 0
+
+    @property
+    def name(self) -> str:
+        return str(self.inner.name)
+
+    def generate(self, person, cloth, mask, params, *, progress=None, should_stop=None):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        if self.calls <= self.hang_calls:
+            self.release.wait()
+        time.sleep(self.seconds)
+        image = self.inner.generate(person, cloth, mask, params, progress=progress, should_stop=should_stop)
+        self.finished += 1
+        return image
+
+
+@dataclass
+class RecordingEngine:
+    """Writes ``start <seed>`` and ``end <seed>`` lines to ``path`` around each run of ``inner`` (a file, so
+    runs in processes that get killed are counted too)."""
+
+    inner: Any
+    path: str
+
+    @property
+    def name(self) -> str:
+        return str(self.inner.name)
+
+    def _note(self, line: str) -> None:
+        with open(self.path, "a", encoding="ascii") as out:
+            out.write(line + "\n")
+
+    def generate(self, person, cloth, mask, params, *, progress=None, should_stop=None):  # type: ignore[no-untyped-def]
+        self._note(f"start {params.seed}")
+        image = self.inner.generate(person, cloth, mask, params, progress=progress, should_stop=should_stop)
+        self._note(f"end {params.seed}")
+        return image
+
+
 def oom() -> OutOfMemory:
     return OutOfMemory("CUDA out of memory (fake)")
 
 
 @dataclass
 class FakeNailRenderer:
-    """Paints a 10x10 square of the design colour in the top-left corner; records every call."""
+    """Paints a 10x10 square of the design colour in the top-left corner; records every call.
+
+    ``hang`` (an Event) holds every frame until set, as a renderer stuck in native code would: the frame
+    ignores everything else, and ``entered`` says a frame is inside.
+    """
 
     mirrored: bool = True
     designs: list[tuple[NailDesign, Any]] = field(default_factory=list)
     frames: list[tuple[tuple[int, ...], int]] = field(default_factory=list)
     closed: bool = False
     delay: float = 0.0
+    hang: threading.Event | None = None
+    entered: threading.Event = field(default_factory=threading.Event)
 
     def set_design(self, design: NailDesign, picture: Any = None) -> None:
         self.designs.append((design, picture))
@@ -93,6 +188,9 @@ class FakeNailRenderer:
     def render(self, frame: np.ndarray, timestamp_ms: int) -> NailFrame:
         import time
 
+        self.entered.set()
+        if self.hang is not None:
+            self.hang.wait()
         if self.delay:
             time.sleep(self.delay)
         self.frames.append((frame.shape, timestamp_ms))
@@ -108,9 +206,10 @@ class FakeNailRenderer:
 class FakeNailRendererFactory:
     made: list[FakeNailRenderer] = field(default_factory=list)
     delay: float = 0.0
+    hang: threading.Event | None = None
 
     def __call__(self, *, mirrored: bool = True) -> FakeNailRenderer:
-        renderer = FakeNailRenderer(mirrored=mirrored, delay=self.delay)
+        renderer = FakeNailRenderer(mirrored=mirrored, delay=self.delay, hang=self.hang)
         self.made.append(renderer)
         return renderer
 

@@ -12,7 +12,7 @@ from tests.abuse.conftest import ALICE_KEY, Server, running, wait_until
 from tests.abuse.live import explore
 from tests.support.images import encoded
 
-PUBLIC = {"/health", "/ready", "/metrics"}
+PUBLIC = {"/live", "/health", "/ready", "/metrics"}
 
 
 def _operations(server: Server) -> list[tuple[str, str]]:
@@ -38,6 +38,7 @@ def test_every_route_but_the_public_ones_needs_a_key(keyed_server: Server) -> No
                 response = client.request(method, path)
                 assert response.status_code == 401, (method, path, response.status_code)
                 assert response.json()["error"]["code"] == code
+        assert anyone.get("/live").status_code == 200
         assert anyone.get("/health").status_code == 200
         assert anyone.get("/").status_code == 200  # the web client's files (no data in them)
         assert anyone.get("/schema/openapi.json").status_code == 200

@@ -3,6 +3,8 @@
 processes (kill -9, restarts, RSS) but not a real model.
 
 ``FAKE_STEP_SECONDS`` (default 0) is the fake engine's time per step; ``FAKE_SECONDS`` its time per call.
+``FAKE_RUNS_FILE``: append ``start <seed>`` and ``end <seed>`` there around every engine run, so a test
+can count the runs that reached the end (and see whether one is under way).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import sys
 
 from dependency_injector import providers
 
-from tests.fakes import FakeDiffusion, FakeMasker
+from tests.fakes import FakeDiffusion, FakeMasker, RecordingEngine
 from vtryon.app.cli.settings_flags import add_settings_flags, settings_from_args
 from vtryon.app.container import Container, build_app, build_container
 from vtryon.app.engine_slot import EngineSlot
@@ -26,7 +28,9 @@ def _container(args: argparse.Namespace) -> Container:
         step_seconds=float(os.environ.get("FAKE_STEP_SECONDS", "0")),
         seconds=float(os.environ.get("FAKE_SECONDS", "0")),
     )
-    container.engine.override(providers.Object(EngineSlot("fake-slow", lambda: engine)))
+    runs = os.environ.get("FAKE_RUNS_FILE")
+    served = RecordingEngine(engine, runs) if runs else engine
+    container.engine.override(providers.Object(EngineSlot("fake-slow", lambda: served)))
     container.masker.override(providers.Object(FakeMasker()))
     return container
 

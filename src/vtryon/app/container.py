@@ -196,6 +196,7 @@ def _queue(settings: Settings, runner: JobRunner) -> Iterator[JobQueue]:
         workers=settings.workers,
         retention=settings.job_retention,
         max_retained=settings.job_keep,
+        timeout=settings.job_timeout,
     )
     try:
         yield queue

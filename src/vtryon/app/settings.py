@@ -2,11 +2,15 @@
 
 Every field has an embedded default that works on a fresh machine: in-memory sessions, results on the local
 disk, bundled MediaPipe models, CatVTON when its weights are present, otherwise the preview engine.
+
+Values parse strictly: a typo (``VTRYON_COMPILE=ture``) stops start-up with a message that names the
+variable (or flag) and the values it accepts, rather than quietly meaning something else.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -110,15 +114,21 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         """Defaults <- environment <- explicit overrides (CLI flags). ``None`` overrides are ignored."""
         environ = os.environ if environ is None else environ
         raw: dict[str, Any] = {}
+        given: dict[str, str] = {}  # field -> where its value came from, for error messages
         for name, field_type in _field_types().items():
-            value = environ.get(ENV_PREFIX + name.upper())
+            variable = ENV_PREFIX + name.upper()
+            value = environ.get(variable)
             if value is not None:
-                raw[name] = _parse_env(value, field_type)
-        raw.update({k: v for k, v in overrides.items() if v is not None})
+                raw[name] = _parse_env(variable, value, field_type)
+                given[name] = f"{name} ({variable}={value!r})"
+        for name, value in overrides.items():
+            if value is not None:
+                raw[name] = value
+                given[name] = f"{name} (--{name.replace('_', '-')}={value!r})"
         try:
             return msgspec.convert(raw, cls, strict=False)
         except msgspec.ValidationError as exc:
-            raise ValueError(f"invalid setting: {exc}") from None
+            raise ValueError(_explain(exc, given)) from None
 
     @property
     def keys_configured(self) -> bool:
@@ -152,11 +162,33 @@ def _field_types() -> dict[str, Any]:
     return {f.name: f.type for f in info.fields}
 
 
-def _parse_env(value: str, field_type: Any) -> Any:
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _parse_env(variable: str, value: str, field_type: Any) -> Any:
     if isinstance(field_type, msgspec.inspect.ListType):
         return [item.strip() for item in value.split(",") if item.strip()]
     if isinstance(field_type, msgspec.inspect.BoolType):
-        return value.strip().lower() in ("1", "true", "yes", "on")
+        word = value.strip().lower()
+        if word in _TRUE or word in _FALSE:
+            return word in _TRUE
+        accepted = ", ".join(_TRUE + _FALSE)
+        raise ValueError(f"invalid setting ({variable}={value!r}): not a boolean; use one of {accepted}")
     if isinstance(field_type, msgspec.inspect.UnionType) and value == "":
         return None
     return value
+
+
+def _explain(error: msgspec.ValidationError, given: dict[str, str]) -> str:
+    """msgspec's message, with the variable or flag it is about and, for a choice, the accepted values."""
+    message = str(error)
+    path = re.search(r"at `\$\.(\w+)`", message)
+    if path is None or path.group(1) not in given:
+        return f"invalid setting: {message}"
+    name = path.group(1)
+    reason = message[: path.start()].rstrip(" -")
+    choices = _field_types()[name]
+    if isinstance(choices, msgspec.inspect.LiteralType):
+        reason += f"; use one of {', '.join(str(v) for v in choices.values)}"
+    return f"invalid setting {given[name]}: {reason}"

@@ -15,8 +15,8 @@ from collections.abc import AsyncIterator, Callable
 
 from vtryon.app.engine_slot import EngineSlot
 from vtryon.app.job_runner import JobRunner
-from vtryon.domain.errors import Cancelled, ErrorCode, NotFound, TooLarge
-from vtryon.domain.tryon import JobEvent, JobInfo, TryOnParams, TryOnRequest, TryOnResult
+from vtryon.domain.errors import Cancelled, ErrorCode, NotFound, TimedOut, TooLarge
+from vtryon.domain.tryon import JobEvent, JobInfo, JobState, TryOnParams, TryOnRequest, TryOnResult
 from vtryon.ports.api import Health
 from vtryon.ports.codec import ImageCodec
 from vtryon.ports.diffusion import ProgressCallback, StopCheck
@@ -100,9 +100,10 @@ class TryOnService:
         mask: bytes | None = None,
         gone: ClientGone | None = None,
     ) -> JobResult:
-        """Submit and wait. The job is cancelled when it overruns ``job_timeout`` or the client leaves."""
+        """Submit and wait. The job is cancelled when it waits ``job_timeout`` without starting, or when the
+        client leaves; once it runs, the queue holds it to ``job_timeout`` (time in the queue not counted)."""
         info = await self.submit(person, cloth, params, owner, mask=mask)
-        waiting = asyncio.ensure_future(self._queue.result(info.job_id, timeout=self._timeout, consume=True))
+        waiting = asyncio.ensure_future(self._started_then_result(info.job_id))
         if gone is None:
             return await waiting
         watcher = asyncio.ensure_future(gone())
@@ -121,6 +122,21 @@ class TryOnService:
         if abandoned:
             raise Cancelled("the client went away before the try-on finished")
         return waiting.result()
+
+    async def _started_then_result(self, job_id: str) -> JobResult:
+        try:
+            async with (
+                asyncio.timeout(self._timeout),
+                contextlib.aclosing(self._queue.events(job_id)) as events,
+            ):
+                async for event in events:
+                    if event.state is not JobState.QUEUED:
+                        break
+        except TimeoutError:
+            with contextlib.suppress(Exception):
+                await self._queue.cancel(job_id)
+            raise TimedOut(f"job {job_id} did not start within {self._timeout:g} s") from None
+        return await self._queue.result(job_id, consume=True)  # the queue bounds the run
 
     def _check_headers(self, person: bytes, cloth: bytes, mask: bytes | None) -> None:
         """Reject what is not an image or is over the pixel limit from the headers alone (cheap)."""
@@ -174,7 +190,7 @@ class TryOnService:
                 queue_waiting=stats.queued,
             )
         if not stats.reachable:
-            status, message = "unavailable", "the job queue (Redis) cannot be reached"
+            status, message = "unavailable", "the job queue (Redis) cannot be reached or read"
         elif stats.workers == 0:
             status, message = "unavailable", "no `vtryon worker` has been seen recently"
         else:

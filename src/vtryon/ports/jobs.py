@@ -8,7 +8,7 @@ what its JPEG costs, and a failure is a value that can cross a process boundary.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -161,7 +161,7 @@ class JobQueue(Protocol):
         self, job_id: str, *, timeout: float | None = None, consume: bool = False
     ) -> JobResult: ...
 
-    def events(self, job_id: str, *, after: str | None = None) -> AsyncIterator[JobEvent]: ...
+    def events(self, job_id: str, *, after: str | None = None) -> AsyncGenerator[JobEvent, None]: ...
 
     async def cancel(self, job_id: str) -> bool: ...
 

@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
+from dependency_injector import providers
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
+import vtryon.adapters.http.live_socket as live_socket_module
 from tests.e2e.server.conftest import Clock
 from tests.e2e.server.test_sessions_api import ALICE, explore
+from tests.fakes import HangingSessionStore
 from tests.support.images import decode, encoded
 from tests.support.server import serving
 from tests.support.stack import Stack, make_stack
+from vtryon.adapters.stores.memory import InMemorySessionStore
 from vtryon.domain import protocol as p
 
 JPEG = encoded(64, 48)
@@ -291,6 +297,67 @@ def test_connections_over_the_session_cap_are_refused_with_1013(tmp_path: Path) 
         with connect(ws_url(url, session_id)) as again:  # places are given back on close
             assert json.loads(again.recv(timeout=10))["type"] == "ready"
         assert stack.renderers.made == []  # none of them sent a frame: no tracker was built
+
+
+def test_a_frame_stuck_in_the_renderer_does_not_hold_the_socket_s_place_after_the_client_left(
+    tmp_path: Path,
+) -> None:
+    stack = make_stack(tmp_path, ws_max_per_session=1)
+    stack.renderers.hang = threading.Event()
+    with serving(stack.app()) as url, httpx.Client(base_url=url) as client:
+        session_id = explore(client)["session_id"]
+        try:
+            with connect(ws_url(url, session_id)) as ws:
+                ws.recv(timeout=10)
+                ws.send(frame(1))
+                deadline = time.monotonic() + 10
+                while not stack.renderers.made and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                assert stack.renderers.made[0].entered.wait(10)
+            left = time.monotonic()
+            # The place is given back once the teardown stops waiting for the stuck frame.
+            while True:
+                with connect(ws_url(url, session_id)) as again:
+                    if json.loads(again.recv(timeout=10))["type"] == "ready":
+                        break
+                assert time.monotonic() - left < live_socket_module.FRAME_GRACE + 5, (
+                    "the socket's place leaked"
+                )
+                time.sleep(0.5)
+            stuck = stack.renderers.made[0]
+            assert not stuck.closed  # never closed under the frame that is still inside it
+        finally:
+            stack.renderers.hang.set()
+        deadline = time.monotonic() + 5
+        while not stuck.closed and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert stuck.closed  # closed as soon as the frame came out
+
+
+def test_frames_keep_rendering_while_the_session_store_hangs_under_every_other_socket(
+    tmp_path: Path,
+) -> None:
+    # One hung store call per socket, more of them than asyncio's default executor has threads.
+    hung_sockets = min(32, (os.cpu_count() or 1) + 4) + 1
+    stack = make_stack(tmp_path, ws_max_per_principal=hung_sockets + 1)
+    store = HangingSessionStore(InMemorySessionStore())
+    stack.container.session_store.override(providers.Object(store))
+    with serving(stack.app()) as url, httpx.Client(base_url=url) as client, ExitStack() as sockets:
+        streaming = sockets.enter_context(open_live(url, client))
+        others = [sockets.enter_context(open_live(url, client)) for _ in range(hung_sockets)]
+        streaming.send(frame(1))
+        next_binary(streaming)
+        store.hung.set()
+        try:
+            for ws in others:  # each design change reaches the store, which no longer answers
+                ws.send(json.dumps({"type": "design", "post_id": 2}))
+            time.sleep(0.5)
+            for n in range(2, 6):
+                streaming.send(frame(n))
+                assert next_binary(streaming, timeout=5)[0].frame_number == n
+        finally:
+            store.hung.clear()
+    assert not any(name.startswith("asyncio") for name in store.threads), set(store.threads)
 
 
 def test_idle_sockets_are_closed_with_4408(tmp_path: Path) -> None:

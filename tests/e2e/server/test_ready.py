@@ -50,3 +50,16 @@ def test_not_ready_when_the_results_directory_is_gone_while_health_stays_green(t
     assert ready.json()["code"] == "store_unavailable"
     assert str(tmp_path) not in ready.text  # where the data lives is for the log, not for callers
     assert health.status_code == 200  # liveness never touches a store
+
+
+def test_live_answers_200_in_redis_mode_with_no_worker_while_health_keeps_its_503(
+    tmp_path: Path, redis_clean: str
+) -> None:
+    """An orchestrator's liveness probe must not restart a healthy replica because the workers are down."""
+    stack = make_stack(tmp_path, redis_url=redis_clean, api_keys=["alice:a-key-of-at-least-16-chars"])
+    with serving(stack.app()) as url, httpx.Client(base_url=url) as client:
+        live = client.get("/live")  # no key: probes carry none
+        health = client.get("/health")
+    assert live.status_code == 200, live.text
+    assert live.json() == {"status": "alive"}
+    assert health.status_code == 503 and "worker" in health.json()["message"]  # the mobile contract

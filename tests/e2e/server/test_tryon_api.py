@@ -8,16 +8,19 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
+from dependency_injector import providers
 from PIL import Image
 
-from tests.fakes import oom
+from tests.fakes import HangingEngine, oom
 from tests.integration.codecs.samples import png_header_only
 from tests.support.images import decode, encoded
 from tests.support.server import serving
 from tests.support.stack import Stack, make_stack
+from vtryon.app.engine_slot import EngineSlot
 
 
 def files(person: bytes | None = None, cloth: bytes | None = None) -> dict[str, tuple[str, bytes, str]]:
@@ -225,3 +228,56 @@ def test_engine_crash_is_500_and_the_worker_survives(client: httpx.Client, stack
     assert response.status_code == 500
     assert error_code(response) == "internal_error"
     assert client.post("/api/try-on", files=files()).status_code == 200
+
+
+def _hanging(stack: Stack, **options: Any) -> HangingEngine:
+    """The stack's engine behind a test adapter that can hang or take longer."""
+    engine = HangingEngine(stack.engine, **options)
+    stack.container.engine.override(providers.Object(EngineSlot("fake", lambda: engine)))
+    return engine
+
+
+def _job_state(client: httpx.Client, job_id: str, *, until: str, within: float) -> dict[str, Any]:
+    deadline = time.monotonic() + within
+    while True:
+        view: dict[str, Any] = client.get(f"/api/try-on/jobs/{job_id}").json()
+        if view["state"] == until or time.monotonic() > deadline:
+            return view
+        time.sleep(0.05)
+
+
+def test_a_hung_engine_fails_its_job_with_a_timeout_and_the_next_job_still_runs(tmp_path: Path) -> None:
+    stack = make_stack(tmp_path, job_timeout=2.0)
+    engine = _hanging(stack, hang_calls=1)
+    before = {t.ident for t in threading.enumerate()}
+    try:
+        with serving(stack.app()) as url, httpx.Client(base_url=url, timeout=30) as client:
+            hung = client.post("/api/try-on/jobs/", files=files()).json()["job_id"]
+            behind = client.post("/api/try-on/jobs/", files=files()).json()["job_id"]
+            view = _job_state(client, hung, until="failed", within=6)
+            assert view["state"] == "failed" and view["error"]["code"] == "timeout", view
+            # 2 s of grace for the hung engine to stop, then a new thread takes the queue on.
+            view = _job_state(client, behind, until="done", within=10)
+            assert view["state"] == "done" and view["imageBase64"], view
+            assert client.get("/health").json()["workers"] == 1
+            stuck = [
+                t for t in threading.enumerate() if t.name == "vtryon-worker-0" and t.ident not in before
+            ]
+            assert len(stuck) == 1 and stuck[0].is_alive()
+            engine.release.set()
+    finally:
+        engine.release.set()
+    stuck[0].join(5)  # released, the engine sees it was told to stop and the retired thread exits
+    assert not stuck[0].is_alive() and engine.calls == 2 and engine.finished == 1
+
+
+def test_the_synchronous_time_limit_counts_the_run_not_the_wait_in_the_queue(tmp_path: Path) -> None:
+    stack = make_stack(tmp_path, job_timeout=3.0)
+    _hanging(stack, seconds=1.8)  # each job runs well within its limit; two in a row do not
+    with serving(stack.app()) as url, httpx.Client(base_url=url, timeout=30) as client:
+        with ThreadPoolExecutor(2) as pool:
+            first = pool.submit(client.post, "/api/try-on", files=files())
+            time.sleep(0.3)
+            second = pool.submit(client.post, "/api/try-on", files=files())  # waits ~1.5 s, runs ~2 s
+            answers = [first.result(), second.result()]
+    assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]

@@ -4,14 +4,19 @@ back on shutdown, failures kept as values, progress readable from any replica an
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+from pathlib import Path
 
 import pytest
+from redis import asyncio as aioredis
 
-from tests.fakes import FakeDiffusion, oom
+from tests.fakes import FakeDiffusion, HangingEngine, oom
 from tests.integration.jobs.conftest import api_queue, make_runner, worker_thread
 from tests.support.images import decode, encoded
-from vtryon.domain.errors import Busy, Cancelled, NotFound, OutOfMemory, UnsupportedMedia
+from tests.support.redis_server import RedisServer
+from vtryon.adapters.jobs.saq_common import Keys
+from vtryon.domain.errors import Busy, Cancelled, NotFound, OutOfMemory, TimedOut, UnsupportedMedia
 from vtryon.domain.tryon import JobState, TryOnParams
 from vtryon.ports.jobs import TryOnJob
 
@@ -168,3 +173,87 @@ def test_a_consumed_result_is_gone_and_unknown_jobs_are_not_found(
 
     with worker_thread(redis_clean, make_runner(engine)):
         asyncio.run(scenario())
+
+
+def test_the_worker_count_follows_the_workers_after_a_stats_read_failed_for_another_reason(
+    redis_clean: str, engine: FakeDiffusion
+) -> None:
+    """Not only "Redis is down": any error (here WRONGTYPE) must leave the statistics loop running, or
+    /health would go on counting workers that are long gone."""
+
+    async def scenario() -> None:
+        async with api_queue(redis_clean) as api:
+            with worker_thread(redis_clean, make_runner(engine)):
+                await until(lambda: _workers(api, 1))
+                client = aioredis.from_url(redis_clean)
+                try:
+                    await client.set(Keys().durations, b"not a list")  # LRANGE now fails: WRONGTYPE
+                    await until(_stats_unreadable(api), timeout=5)
+                    await client.delete(Keys().durations)
+                finally:
+                    await client.aclose()
+            await until(lambda: _no_workers(api), timeout=10)
+            assert api.stats().reachable
+
+    asyncio.run(scenario())
+
+
+def _stats_unreadable(queue):  # type: ignore[no-untyped-def]
+    async def check() -> bool:
+        return not queue.stats().reachable
+
+    return check
+
+
+async def _no_workers(queue) -> bool:  # type: ignore[no-untyped-def]
+    return bool(queue.stats().workers == 0)
+
+
+def test_a_result_finished_while_redis_restarts_is_stored_when_it_is_back_without_running_again(
+    tmp_path: Path,
+) -> None:
+    redis = RedisServer(tmp_path, appendonly=True)  # AOF: the job survives the restart, as in production
+    redis.start()
+    engine = FakeDiffusion(gate=threading.Event())
+
+    async def scenario() -> None:
+        async with api_queue(redis.url) as api:
+            job_id = await api.submit(job(steps=10))
+            assert await asyncio.to_thread(engine.started.wait, 20)
+            await asyncio.to_thread(redis.stop)
+            engine.gate.set()  # type: ignore[union-attr]  # the engine finishes while Redis is away
+            await asyncio.sleep(1.5)
+            await asyncio.to_thread(redis.start, port=redis.port)
+            result = await api.result(job_id, timeout=30)
+            info = await api.info(job_id)
+            assert result.engine == "fake" and info.attempt == 1
+            await asyncio.sleep(2)  # a sweep that would take the job again has had its chance
+            assert (await api.info(job_id)).state is JobState.DONE
+
+    try:
+        with worker_thread(redis.url, make_runner(engine)):
+            asyncio.run(scenario())
+    finally:
+        redis.stop()
+    assert len(engine.calls) == 1  # the engine ran once: the result was not lost and made again
+
+
+def test_a_job_past_its_time_limit_fails_with_a_timeout_not_an_internal_error(redis_clean: str) -> None:
+    engine = HangingEngine(FakeDiffusion(), hang_calls=1)  # hangs, deaf to "stop"
+
+    async def scenario() -> None:
+        async with api_queue(redis_clean, timeout=1.0) as api:
+            job_id = await api.submit(job())
+            with pytest.raises(TimedOut):
+                await api.result(job_id, timeout=20)
+            info = await api.info(job_id)
+            assert info.state is JobState.FAILED and info.error_code == "timeout" and info.attempt == 1
+            engine.release.set()
+            # The worker's engine thread was stuck; the worker took a fresh one and still serves.
+            assert (await api.result(await api.submit(job()), timeout=20)).engine == "fake"
+
+    try:
+        with worker_thread(redis_clean, make_runner(engine)):  # type: ignore[arg-type]
+            asyncio.run(scenario())
+    finally:
+        engine.release.set()

@@ -292,3 +292,48 @@ def test_live_renderer_paints_a_second_hand_once_the_default_schedule_finds_it()
     # Nails painted on both hands, not only on the one tracked from the start.
     assert painted[:, :320].sum() > 0
     assert painted[:, 320:].sum() > 0
+
+
+def test_a_searcher_coming_back_wakes_the_waiter_of_its_kind_not_only_the_first_waiter() -> None:
+    """Two kinds (a mirrored and a plain camera), both pools full, a waiter of each kind: the searcher
+    that comes back must reach the waiter of its kind, whichever of them began to wait first."""
+    pool = SearcherPool(limit=1)
+    kinds = {"mirrored": ("lite", 2, True), "plain": ("lite", 2, False)}
+    for kind in kinds.values():
+        pool.join(*kind)  # type: ignore[arg-type]
+    release = {name: threading.Event() for name in kinds}
+    borrowed: dict[str, threading.Event] = {f"{name} waiter": threading.Event() for name in kinds}
+
+    def hold(name: str, held: threading.Event) -> None:
+        with pool.borrow(*kinds[name]):  # type: ignore[arg-type]
+            held.set()
+            release[name].wait(30)
+
+    def wait_for_one(name: str) -> None:
+        with pool.borrow(*kinds[name]):  # type: ignore[arg-type]
+            borrowed[f"{name} waiter"].set()
+
+    threads: list[threading.Thread] = []
+    try:
+        for name in kinds:
+            held = threading.Event()
+            threads.append(threading.Thread(target=hold, args=(name, held), daemon=True))
+            threads[-1].start()
+            assert held.wait(30), f"the {name} searcher was not lent"
+        # The plain waiter starts waiting first, so a single notify() would go to it.
+        for name in ("plain", "mirrored"):
+            threads.append(threading.Thread(target=wait_for_one, args=(name,), daemon=True))
+            threads[-1].start()
+            time.sleep(0.3)
+        release["mirrored"].set()  # a mirrored searcher comes back; only the mirrored waiter can use it
+        assert borrowed["mirrored waiter"].wait(5), "the mirrored waiter was never woken: its stream froze"
+        assert not borrowed["plain waiter"].is_set()
+    finally:
+        for event in release.values():
+            event.set()
+        for thread in threads:
+            thread.join(30)
+        for kind in kinds.values():
+            pool.leave(*kind)  # type: ignore[arg-type]
+    assert borrowed["plain waiter"].is_set()
+    assert pool.open_count() == 0

@@ -60,3 +60,36 @@ def test_the_nail_segmenter_is_learned_unless_the_classical_one_is_chosen() -> N
     assert settings_from_args(args).nail_segmenter == "classical"
     with pytest.raises(ValueError, match="nail_segmenter"):
         Settings.load(environ={"VTRYON_NAIL_SEGMENTER": "neural"})
+
+
+@pytest.mark.parametrize("word", ["ture", "flase", "2", "enabled"])
+def test_a_misspelt_boolean_stops_start_up_naming_the_variable_and_the_accepted_words(word: str) -> None:
+    with pytest.raises(ValueError) as error:
+        Settings.load(environ={"VTRYON_ALLOW_REMOTE": word})
+    message = str(error.value)
+    assert "VTRYON_ALLOW_REMOTE" in message and repr(word) in message
+    assert all(accepted in message for accepted in ("true", "false", "1", "0", "yes", "no", "on", "off"))
+
+
+@pytest.mark.parametrize(("word", "meant"), [("TRUE", True), (" yes ", True), ("0", False), ("Off", False)])
+def test_booleans_accept_the_usual_words_in_any_case(word: str, meant: bool) -> None:
+    assert Settings.load(environ={"VTRYON_COMPILE": word}).compile is meant
+
+
+def test_a_bad_value_names_where_it_came_from_and_what_is_accepted() -> None:
+    with pytest.raises(ValueError, match=r"VTRYON_ENGINE='dalle'.*auto, catvton, preview"):
+        Settings.load(environ={"VTRYON_ENGINE": "dalle"})
+    with pytest.raises(ValueError, match=r"VTRYON_PORT='eighty'.*int"):
+        Settings.load(environ={"VTRYON_PORT": "eighty"})
+    with pytest.raises(ValueError, match=r"hand_model \(--hand-model='huge'\).*full, lite"):
+        Settings.load(environ={}, hand_model="huge")
+
+
+def test_vtryon_refuses_to_start_on_a_misspelt_setting(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from vtryon.app.cli import main
+
+    monkeypatch.setenv("VTRYON_REPAINT", "ture")
+    assert main(["worker", "--redis-url", "redis://127.0.0.1:9/0"]) == 2  # before it connects anywhere
+    assert "VTRYON_REPAINT='ture'" in capsys.readouterr().err

@@ -20,7 +20,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.static_files import create_static_files_router
 
 from vtryon.adapters.http.connection_limits import ConnectionLimits
-from vtryon.adapters.http.controllers.health import health, ready
+from vtryon.adapters.http.controllers.health import health, live, ready
 from vtryon.adapters.http.controllers.results import ResultController
 from vtryon.adapters.http.controllers.sessions import DesignController, SessionController
 from vtryon.adapters.http.controllers.tryon import JobController, TryOnController
@@ -81,6 +81,7 @@ def create_app(
                     await done
 
     route_handlers: list[Any] = [
+        live,
         health,
         ready,
         TryOnController,

@@ -30,7 +30,7 @@ ANONYMOUS = "anonymous"
 PRINCIPAL_KEY = "vtryon.principal"
 
 #: The public routes, all of them: everything else needs a principal (the guard fails closed).
-PUBLIC_PATHS = frozenset({"/health", "/ready", "/metrics"})
+PUBLIC_PATHS = frozenset({"/live", "/health", "/ready", "/metrics"})
 PUBLIC_PREFIXES = ("/schema",)  # the OpenAPI document and its viewer
 PUBLIC_HANDLERS = frozenset({"web-client"})  # the static files of the web client (no data in them)
 

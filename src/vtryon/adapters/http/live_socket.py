@@ -9,7 +9,12 @@ Limits: the app's guard has authenticated the socket (and checked its ``Origin``
 open sockets are capped per session, per principal and in total (refused with close code 1013); a socket
 that sends no frame for ``ws_idle_timeout`` seconds is closed with 4408, and one whose session expired (and
 was not extended) with 1008. The socket owns its stream: on the way out it waits for the frame that is in
-the renderer, then closes the stream, so a hand tracker is never closed under a running frame.
+the renderer (``FRAME_GRACE`` at most), then closes the stream, so a hand tracker is never closed under a
+running frame and a stuck frame never holds the socket's place for ever.
+
+Frames render in asyncio's default executor; store calls (open the session, re-read it when it expires,
+change the design, save the statistics) run in the store pool (``run_blocking``), so a hung Redis never
+takes the threads the frames need.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from litestar.datastructures import State
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath
 
+from vtryon.adapters.http.blocking import run_blocking
 from vtryon.adapters.http.connection_limits import ConnectionLimits
 from vtryon.adapters.http.guard import principal_of
 from vtryon.adapters.http.metrics import FRAMES, LIVE_SESSIONS
@@ -52,6 +58,9 @@ MAX_CONSECUTIVE_ERRORS = 20
 CLOSE_INTERNAL = 1011
 CLOSE_TRY_AGAIN_LATER = 1013  # a connection cap is full, or the session store is unreachable
 CLOSE_IDLE = 4408  # no frame for ws_idle_timeout seconds (4000-4999: application codes; 408 as in HTTP)
+#: Seconds the socket's teardown waits for the frame inside the renderer (one takes milliseconds). A frame
+#: stuck longer no longer holds the socket's place: the stream closes when that frame comes out.
+FRAME_GRACE = 5.0
 
 
 async def _close(socket: WebSocket[Any, Any, Any], code: int, reason: str) -> None:
@@ -176,7 +185,7 @@ async def _on_control(conn: _Connection, text: str) -> None:
             )
         )
     elif isinstance(message, p.DesignMessage):
-        await asyncio.to_thread(conn.stream.change_design, post_id=message.post_id, design=message.design)
+        await run_blocking(conn.stream.change_design, post_id=message.post_id, design=message.design)
         await conn.send(conn.stats_message())
     elif isinstance(message, p.PauseMessage):
         conn.paused = True
@@ -196,7 +205,7 @@ async def _session_alive(conn: _Connection) -> bool:
     if not session.is_expired(conn.services.sessions.now()):  # the services' clock, as on open
         return True
     try:
-        fresh = await asyncio.to_thread(conn.services.sessions.get, conn.owner, conn.session_id)
+        fresh = await run_blocking(conn.services.sessions.get, conn.owner, conn.session_id)
     except (Expired, NotFound):
         return False
     except VtryonError:  # the store is unreachable: do not cut a stream for that
@@ -295,7 +304,7 @@ async def _serve(
     socket: WebSocket[Any, Any, Any], services: Services, config: ServerConfig, owner: str, session_id: str
 ) -> None:
     try:
-        stream = await asyncio.to_thread(services.live.open, owner, session_id)
+        stream = await run_blocking(services.live.open, owner, session_id)
     except (NotFound, Expired, Forbidden, Unauthenticated) as exc:
         await _refuse(socket, exc.code, exc.message, p.CLOSE_POLICY)
         return
@@ -338,8 +347,19 @@ async def _serve(
         with contextlib.suppress(BaseException):
             await asyncio.gather(*tasks, return_exceptions=True)
         LIVE_SESSIONS.dec()
-        if conn.inflight is not None:  # the frame inside the renderer finishes before the renderer closes
-            await asyncio.wait([conn.inflight])
-        await asyncio.to_thread(stream.close)
+        await _close_stream(conn)
         with contextlib.suppress(VtryonError):
-            await asyncio.to_thread(services.live.save_stats, session_id, conn.stats)
+            await run_blocking(services.live.save_stats, session_id, conn.stats)
+
+
+async def _close_stream(conn: _Connection) -> None:
+    """Close the stream after the frame inside the renderer, or leave that to the frame if it is stuck."""
+    inflight = conn.inflight
+    if inflight is not None and not inflight.done():
+        await asyncio.wait([inflight], timeout=FRAME_GRACE)
+        if not inflight.done():
+            log.error("live %s: a frame is stuck in the renderer; closing once it ends", conn.session_id)
+            loop = asyncio.get_running_loop()
+            inflight.add_done_callback(lambda _: loop.run_in_executor(None, conn.stream.close))
+            return
+    await asyncio.to_thread(conn.stream.close)

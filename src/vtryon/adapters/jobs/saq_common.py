@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterator
-from typing import Any
 
 import msgspec
 from redis import asyncio as aioredis
@@ -29,6 +28,7 @@ from vtryon.ports.jobs import JobFailure
 __all__ = (
     "FUNCTION",
     "QUEUE_NAME",
+    "SAQ_BACKSTOP",
     "WORKER_LOST",
     "CappedRedisQueue",
     "Keys",
@@ -44,6 +44,9 @@ QUEUE_NAME = "vtryon"
 FUNCTION = "tryon"
 #: SAQ's error for a job its sweep took from a worker that stopped heartbeating (``swept_error_message``).
 WORKER_LOST = ErrorCode.WORKER_LOST
+#: Seconds SAQ's own job timeout adds to ``JOB_TIMEOUT``, which the worker keeps itself (then waits up to
+#: ``STOP_GRACE`` for the engine): SAQ's fires only if the worker function itself is stuck.
+SAQ_BACKSTOP = 60.0
 #: Errors that mean "Redis is not there right now": callers get 503, never 500.
 REDIS_DOWN = (redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.BusyLoadingError, OSError)
 
@@ -81,76 +84,70 @@ def redis_down(what: str = "the job queue") -> Iterator[None]:
         ) from (exc)
 
 
-# The same steps as SAQ's enqueue script, plus the cap on waiting jobs and our input blob, in one atomic step
-# so replicas that enqueue at once can never push the queue past its cap between them.
-_ENQUEUE_CAPPED = """
-if redis.call('LLEN', KEYS[3]) >= tonumber(ARGV[3]) then
-    return -1
-end
-if not redis.call('ZSCORE', KEYS[1], KEYS[2]) and redis.call('EXISTS', KEYS[4]) == 0 then
-    redis.call('SET', KEYS[5], ARGV[4], 'EX', ARGV[5])
-    redis.call('SET', KEYS[2], ARGV[1])
-    redis.call('ZADD', KEYS[1], ARGV[2], KEYS[2])
-    if ARGV[2] == '0' then redis.call('RPUSH', KEYS[3], KEYS[2]) end
-    return 1
-end
-return 0
-"""
-
-
-# SAQ's own: take the sweep lock for ``lock`` seconds (one sweeper at a time) and list the active jobs.
-_SWEEP_CANDIDATES = """
-local id_jobs = {}
-if redis.call('EXISTS', KEYS[1]) == 0 then
-    redis.call('SETEX', KEYS[1], ARGV[1], 1)
-    for i, v in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
-        id_jobs[i] = {v, redis.call('GET', v)}
-    end
-end
-return id_jobs
-"""
 #: Seconds a job's record may say "queued" while it sits in the active list before it counts as abandoned.
 _SETTLE = 10.0
 
 
 class CappedRedisQueue(RedisQueue):
-    """SAQ's Redis queue with a cap on waiting jobs shared by replicas; its workers wait out Redis outages."""
+    """SAQ's Redis queue with a cap on waiting jobs shared by replicas; its workers wait out Redis outages.
+
+    Built on SAQ's public API (``enqueue``, ``dequeue``, ``abort``, ``retry``, ``finish``, ``namespace``,
+    ``Job``'s fields). What we assume beyond it is SAQ's layout in Redis, named here once and checked by
+    ``tests/integration/jobs/test_saq_contract.py`` (a SAQ release that changes it fails those tests):
+
+    - waiting jobs are ids in the list ``namespace("queued")``, taken from its head; running ones in
+      ``namespace("active")``; every unfinished one in the sorted set ``namespace("incomplete")``;
+    - a job's record is the string at ``job.id``;
+    - live workers are members of the sorted set ``namespace("stats")``, scored by when they expire.
+    """
 
     def __init__(self, redis: aioredis.Redis, *, name: str = QUEUE_NAME) -> None:
         super().__init__(redis, name=name, swept_error_message=WORKER_LOST)
-        self._capped_script: Any = None
-        self._sweep_script: Any = None
 
     @property
     def queued_key(self) -> str:
-        return self._queued
+        return self.namespace("queued")
 
     @property
     def active_key(self) -> str:
-        return self._active
+        return self.namespace("active")
+
+    @property
+    def incomplete_key(self) -> str:
+        return self.namespace("incomplete")
 
     @property
     def stats_key(self) -> str:
-        return self._stats
+        return self.namespace("stats")
+
+    @property
+    def sweep_lock_key(self) -> str:
+        return self.namespace("sweep")  # SAQ's own sweeps take the same lock: one sweeper at a time
 
     async def enqueue_capped(
         self, job: Job, *, capacity: int, input_key: str, payload: bytes, payload_ttl: int
     ) -> None:
-        """Enqueue ``job`` with its input unless ``capacity`` jobs already wait (``Busy``)."""
-        if self._capped_script is None:
-            self._capped_script = self.redis.register_script(_ENQUEUE_CAPPED)
-        job.queue = self
-        job.queued = now()
-        job.status = Status.QUEUED
-        outcome = await self._capped_script(
-            keys=[self._incomplete, job.id, self._queued, job.abort_id, input_key],
-            args=[self.serialize(job), job.scheduled, capacity, payload, payload_ttl],
-            client=self.redis,
-        )
-        if outcome == -1:
-            raise Busy(f"{capacity} jobs are waiting; try again later")
-        if outcome != 1:
+        """Enqueue ``job`` with its input unless ``capacity`` jobs already wait (``Busy``).
+
+        Admission is decided after the fact, which needs no script of ours: the input goes first (a worker
+        may take the job at once), then SAQ enqueues the job at the tail of the waiting list; a job that
+        finds itself past ``capacity`` there takes itself back out. Replicas enqueueing at once can never
+        leave more than ``capacity`` jobs waiting: of two that land on places ``capacity`` and
+        ``capacity + 1``, the second withdraws. A worker that took the job meanwhile admitted it.
+        """
+        await self.redis.set(input_key, payload, ex=payload_ttl)
+        if await self.enqueue(job) is None:
+            await self.redis.delete(input_key)
             raise RuntimeError(f"job {job.key} exists already")
+        place = await self.redis.lpos(self.queued_key, job.id)
+        if place is None or int(place) < capacity:  # type: ignore[arg-type]
+            return
+        if await self.redis.lrem(self.queued_key, 1, job.id):
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.zrem(self.incomplete_key, job.id)
+                pipe.delete(job.id, input_key)
+                await pipe.execute()
+            raise Busy(f"{capacity} jobs are waiting; try again later")
 
     async def sweep(self, lock: int = 60, abort: float = 5.0) -> list[str]:
         """SAQ's sweep, except for jobs a worker has just taken.
@@ -160,18 +157,16 @@ class CappedRedisQueue(RedisQueue):
         instant (every worker sweeps as it starts, just as it takes its first job) would requeue a job that
         is running. Such a job is left alone until its record is ``_SETTLE`` seconds old.
         """
-        if self._sweep_script is None:
-            self._sweep_script = self.redis.register_script(_SWEEP_CANDIDATES)
-        keys = [self._sweep, self._active]
-        candidates = await self._sweep_script(keys=keys, args=[lock], client=self.redis)
+        if not await self.redis.set(self.sweep_lock_key, 1, ex=lock, nx=True):
+            return []  # another process sweeps now
         swept: list[str] = []
-        for raw_id, raw_job in candidates:
+        for raw_id in await self.redis.lrange(self.active_key, 0, -1):
             job_id = raw_id.decode() if isinstance(raw_id, bytes) else str(raw_id)
-            job = self.deserialize(raw_job)
+            job = self.deserialize(await self.redis.get(job_id))
             if job is None:
                 async with self.redis.pipeline(transaction=True) as pipe:
-                    pipe.lrem(self._active, 0, job_id)
-                    pipe.zrem(self._incomplete, job_id)
+                    pipe.lrem(self.active_key, 0, job_id)
+                    pipe.zrem(self.incomplete_key, job_id)
                     await pipe.execute()
                 swept.append(job_id)
                 continue
@@ -250,6 +245,8 @@ def job_view(job: Job, position: int | None = None) -> tuple[JobInfo, JobFailure
         )
     elif status is Status.ABORTED:
         info.state, failure = JobState.CANCELLED, _CANCELLED
+    elif "TimeoutError" in (job.error or ""):  # FAILED by SAQ's backstop timeout (a traceback's text)
+        info.state, failure = JobState.FAILED, _BACKSTOP_TIMEOUT
     else:  # FAILED: SAQ caught an error our worker function let through; its traceback stays in Redis
         info.state, failure = JobState.FAILED, _CRASHED
     if failure is not None:
@@ -259,3 +256,6 @@ def job_view(job: Job, position: int | None = None) -> tuple[JobInfo, JobFailure
 
 _CANCELLED = JobFailure(kind="Cancelled", code=ErrorCode.CANCELLED, message="the job was cancelled")
 _CRASHED = JobFailure(kind="crash", code=ErrorCode.INTERNAL_ERROR, message="the job failed")
+_BACKSTOP_TIMEOUT = JobFailure(
+    kind="TimedOut", code=ErrorCode.TIMEOUT, message="the job ran past its time limit"
+)

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import statistics
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 import msgspec
 from saq.job import Job, Status
@@ -23,6 +23,7 @@ from vtryon.adapters.jobs.saq_common import (
     FUNCTION,
     QUEUE_NAME,
     REDIS_DOWN,
+    SAQ_BACKSTOP,
     CappedRedisQueue,
     Keys,
     connect,
@@ -131,15 +132,16 @@ class SaqJobQueue:
         job_id = new_id()
         record = Job(
             function=FUNCTION,
-            kwargs={"owner": job.owner, "total_steps": job.total_steps},
+            # The worker keeps ``time_limit`` (504 timeout, like in-process); SAQ's own is a backstop.
+            kwargs={"owner": job.owner, "total_steps": job.total_steps, "time_limit": self._timeout},
             key=job_id,
-            timeout=int(self._timeout),
+            timeout=int(self._timeout + SAQ_BACKSTOP),
             heartbeat=self._heartbeat,
             retries=self._attempts,
             ttl=self._retention,
         )
         # The input outlives every attempt the job may get, then expires on its own.
-        payload_ttl = int(self._timeout * self._attempts + self._retention + 60)
+        payload_ttl = int((self._timeout + SAQ_BACKSTOP) * self._attempts + self._retention + 60)
         try:
             with redis_down():
                 await self._saq.enqueue_capped(
@@ -217,7 +219,7 @@ class SaqJobQueue:
                     return info, failure
                 await self._wait(changed)
 
-    async def events(self, job_id: str, *, after: str | None = None) -> AsyncIterator[JobEvent]:
+    async def events(self, job_id: str, *, after: str | None = None) -> AsyncGenerator[JobEvent, None]:
         with self._watching(job_id) as changed:
             first = True
             while True:
@@ -308,6 +310,7 @@ class SaqJobQueue:
             await self._read_stats()
 
     async def _read_stats(self) -> None:
+        """Refresh the snapshot; on any error it says "not reachable" (a stale worker count is worse)."""
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
                 pipe.llen(self._saq.queued_key)
@@ -315,7 +318,13 @@ class SaqJobQueue:
                 pipe.zcount(self._saq.stats_key, now(), "+inf")
                 pipe.lrange(self._keys.durations, 0, 19)
                 queued, running, workers, durations = await pipe.execute()
-        except REDIS_DOWN:
+            measured = [float(d) for d in durations]
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # down, or answering with an error: either way the figures are unknown
+            if self._stats.reachable:
+                level = logging.WARNING if isinstance(exc, REDIS_DOWN) else logging.ERROR
+                log.log(level, "job queue statistics unreadable: %r", exc)
             self._stats = QueueStats(
                 queued=self._stats.queued,
                 running=self._stats.running,
@@ -325,7 +334,6 @@ class SaqJobQueue:
                 reachable=False,
             )
             return
-        measured = [float(d) for d in durations]
         self._stats = QueueStats(
             queued=int(queued),
             running=int(running),

@@ -4,8 +4,18 @@ The handler (decode, mask, engine, encode) runs in a thread; this loop reports i
 (which is also the heartbeat SAQ's sweeps look for), checks the cancel flag at every step, stores the
 encoded image in Redis with a TTL and returns only an ``Outcome`` to SAQ. Errors of the job itself (bad
 photo, out of memory, cancelled) end it at once; only a lost or stopped worker makes SAQ run it again.
+
+A finished image is never computed twice: if Redis is away when the job ends, the worker keeps the image
+and stores it once Redis is back (for ``RESULT_PATIENCE`` seconds), touching the job first so no sweep
+takes it meanwhile; and an attempt that finds a stored result (an earlier attempt stored it but SAQ's record
+was not updated in time) returns it without running the engine.
 On SIGTERM SAQ waits ``grace`` seconds for the job, then cancels it: the engine stops at its next step and
 SAQ hands the job back to the queue for another worker.
+
+The job's time limit (``JOB_TIMEOUT``, in the job's kwargs) is kept here, as the in-process queue keeps it:
+a job that runs past it fails with ``TimedOut`` (504 ``timeout``), is not run again (it would overrun
+again), and is told to stop; an engine thread still busy ``STOP_GRACE`` seconds later is left behind and
+a fresh one takes the next job. SAQ's own timeout is set longer, as a backstop.
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ import msgspec
 from saq import Worker
 from saq.job import Job
 
+from vtryon.adapters.jobs.limits import STOP_GRACE
 from vtryon.adapters.jobs.saq_common import (
     FUNCTION,
     QUEUE_NAME,
@@ -31,12 +42,18 @@ from vtryon.adapters.jobs.saq_common import (
     Outcome,
     connect,
 )
-from vtryon.domain.errors import Cancelled, ErrorCode, VtryonError
-from vtryon.ports.jobs import JobFailure, JobHandler, TryOnJob
+from vtryon.domain.errors import Cancelled, ErrorCode, TimedOut, VtryonError
+from vtryon.ports.jobs import JobFailure, JobHandler, JobResult, TryOnJob
 
-__all__ = ("SaqJobWorker",)
+__all__ = ("RESULT_PATIENCE", "SaqJobWorker")
 
 log = logging.getLogger(__name__)
+
+#: Seconds a finished job's image waits in the worker for Redis to come back before it is given up (the
+#: job is then swept and run again). Longer than a Redis restart; the API's waiting clients ride out 30 s.
+RESULT_PATIENCE = 60.0
+#: Seconds between attempts to store a finished image while Redis is away.
+_STORE_RETRY = 0.5
 
 
 class SaqJobWorker:
@@ -76,10 +93,14 @@ class SaqJobWorker:
         self._info_interval = max(1, info_interval)
         self._metadata = metadata or {}
         self._handle_signals = handle_signals  # off when run in a thread (tests): only main sets handlers
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vtryon-engine")
+        self._pool = self._engine_thread()
         self._redis: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.worker: Worker[Any] | None = None
+
+    @staticmethod
+    def _engine_thread() -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="vtryon-engine")
 
     async def run(self) -> None:
         """Take jobs until SIGTERM or SIGINT (SAQ installs the handlers) or ``stop``; finish or hand back."""
@@ -120,6 +141,11 @@ class SaqJobWorker:
     async def _run_job(self, ctx: dict[str, Any], **_: Any) -> dict[str, Any]:
         job: Job = ctx["job"]
         redis = self._redis
+        stored = await redis.get(self._keys.result(job.key))
+        if stored is not None:  # an earlier attempt stored it; only SAQ's record missed the news
+            done = msgspec.msgpack.decode(stored, type=JobResult)
+            log.info("job %s: result stored by an earlier attempt; not running it again", job.key)
+            return _builtins(Outcome(state="done", seed=done.seed, engine=done.engine))
         payload = await redis.get(self._keys.input(job.key))
         if payload is None:
             expired = JobFailure(
@@ -137,8 +163,13 @@ class SaqJobWorker:
             self._pool, self._handler, spec, reporter.progress, reporter.stop.is_set
         )
         del spec
+        limit = float((job.kwargs or {}).get("time_limit") or job.timeout or 0) or None
         try:
-            result = await asyncio.shield(work)
+            result = await asyncio.wait_for(asyncio.shield(work), limit)
+        except TimeoutError:
+            await self._abandon_if_stuck(job, work, reporter.stop, limit or 0.0)
+            overran = TimedOut(f"the job ran past its time limit of {limit:g} s")
+            return await self._forget(job, _outcome_failed(JobFailure.of(overran)))
         except asyncio.CancelledError:  # SIGTERM past the grace period, or SAQ's abort: stop at the next step
             reporter.stop.set()
             with contextlib.suppress(BaseException):
@@ -152,14 +183,45 @@ class SaqJobWorker:
             return await self._forget(job, _outcome_failed(JobFailure.of(exc)))
         finally:
             await reporter.close(reporting)
-        seconds = time.perf_counter() - started
-        async with redis.pipeline(transaction=True) as pipe:
-            pipe.set(self._keys.result(job.key), msgspec.msgpack.encode(result), ex=self._retention)
-            pipe.delete(self._keys.input(job.key), self._keys.cancel(job.key))
-            pipe.lpush(self._keys.durations, f"{seconds:.3f}")
-            pipe.ltrim(self._keys.durations, 0, 19)
-            await pipe.execute()
+        await self._store(job, result, time.perf_counter() - started)
         return _builtins(Outcome(state="done", seed=result.seed, engine=result.engine))
+
+    async def _abandon_if_stuck(
+        self, job: Job, work: asyncio.Future[Any], stop: threading.Event, limit: float
+    ) -> None:
+        """Tell the engine to stop; if it has not within the grace, leave its thread and take a new one."""
+        stop.set()
+        work.add_done_callback(lambda done: done.cancelled() or done.exception())  # late: nobody waits
+        grace = min(STOP_GRACE, limit)
+        await asyncio.wait([work], timeout=grace)
+        if not work.done():
+            log.error(
+                "job %s: the engine did not stop %g s after its time limit; its thread is left behind",
+                job.key,
+                grace,
+            )
+            self._pool.shutdown(wait=False)
+            self._pool = self._engine_thread()
+
+    async def _store(self, job: Job, result: JobResult, seconds: float) -> None:
+        """Store the image, waiting up to ``RESULT_PATIENCE`` for Redis: the engine's work is not lost."""
+        encoded = msgspec.msgpack.encode(result)
+        deadline = time.monotonic() + RESULT_PATIENCE
+        while True:
+            try:
+                await job.update()  # a heartbeat first: a sweep must not take the job now that it is back
+                async with self._redis.pipeline(transaction=True) as pipe:
+                    pipe.set(self._keys.result(job.key), encoded, ex=self._retention)
+                    pipe.delete(self._keys.input(job.key), self._keys.cancel(job.key))
+                    pipe.lpush(self._keys.durations, f"{seconds:.3f}")
+                    pipe.ltrim(self._keys.durations, 0, 19)
+                    await pipe.execute()
+                return
+            except REDIS_DOWN as exc:
+                if time.monotonic() > deadline:
+                    raise
+                log.warning("job %s done but not stored yet (%s); retrying", job.key, exc)
+                await asyncio.sleep(_STORE_RETRY)
 
     async def _forget(self, job: Job, outcome: Outcome) -> dict[str, Any]:
         """A job that will not run again lets go of its photos now."""

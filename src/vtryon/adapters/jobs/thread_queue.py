@@ -4,6 +4,11 @@ Model code never runs on the event loop: workers are plain threads that call the
 asyncio callers wait on ``concurrent.futures.Future`` objects wrapped for their loop. Events (queued with
 position, each step, finished) fan out to subscribers' asyncio queues with ``call_soon_threadsafe``.
 
+Time is bounded: a job that runs past ``timeout`` fails at once with ``TimedOut`` (504 ``timeout``) and is
+told to stop (the engine stops at its next step). A worker thread still inside the job ``stop_grace``
+seconds later is stuck (an engine that never returns): it is retired and a new thread takes its place, so
+one hung engine never stops the queue; the stuck thread exits if it ever comes back.
+
 Memory is budgeted: a job holds its uploaded bytes only until it finishes; a finished job keeps its
 ``JobResult`` (the encoded image) or a ``JobFailure`` (code and message, no traceback), for at most
 ``retention`` seconds and ``max_retained`` jobs, purged by the workers on a timer even when no job comes.
@@ -18,13 +23,14 @@ import statistics
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import cast
 
 import msgspec
 
+from vtryon.adapters.jobs.limits import STOP_GRACE
 from vtryon.domain.errors import Busy, Cancelled, NotFound, TimedOut, VtryonError
 from vtryon.domain.session import new_id
 from vtryon.domain.tryon import JobEvent, JobInfo, JobState
@@ -47,6 +53,8 @@ class _Job:
     result: JobResult | None = None
     failure: JobFailure | None = None
     prepared: Future[object] | None = None  # decoded ahead while the engine runs another job
+    deadline: float | None = None  # monotonic time past which the running job fails with TimedOut
+    overran_at: float | None = None  # when it did
 
 
 class ThreadJobQueue:
@@ -60,6 +68,9 @@ class ThreadJobQueue:
         max_retained: finished jobs kept at most; the oldest go first.
         expected_seconds: duration of one job assumed until some have been measured (Retry-After).
         purge_interval: how often idle workers purge finished jobs past ``retention``.
+        timeout: seconds a job may run (from when it starts, not from submission); ``None``: no limit.
+        stop_grace: seconds an overrun job has to stop before its thread is replaced (default
+            ``STOP_GRACE``, or ``timeout`` if shorter).
     """
 
     def __init__(
@@ -72,6 +83,8 @@ class ThreadJobQueue:
         max_retained: int = 64,
         expected_seconds: float = 10.0,
         purge_interval: float = 5.0,
+        timeout: float | None = None,
+        stop_grace: float | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if max_pending < 1 or workers < 1 or max_retained < 0:
@@ -98,12 +111,19 @@ class ThreadJobQueue:
             self._staged = cast(StagedJobHandler, handler)
             self._prefetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vtryon-prefetch")
         self._lookahead = workers
-        self._threads = [
-            threading.Thread(target=self._serve, name=f"vtryon-worker-{i}", daemon=True)
-            for i in range(workers)
-        ]
-        for thread in self._threads:
-            thread.start()
+        self._timeout = timeout
+        self._stop_grace = min(STOP_GRACE, timeout or STOP_GRACE) if stop_grace is None else stop_grace
+        self._current: dict[threading.Thread, _Job] = {}  # worker thread -> the job it runs
+        self._retired: set[threading.Thread] = set()  # stuck in an overrun job; replaced
+        self._spawned = 0
+        self._threads: list[threading.Thread] = []
+        for _ in range(workers):
+            self._spawn_locked()
+        self._stopping = threading.Event()
+        self._watchdog: threading.Thread | None = None
+        if timeout is not None:
+            self._watchdog = threading.Thread(target=self._watch, name="vtryon-job-watchdog", daemon=True)
+            self._watchdog.start()
 
     # -- submitting -------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -180,7 +200,7 @@ class ThreadJobQueue:
         assert job.failure is not None
         raise job.failure.error()
 
-    async def events(self, job_id: str, *, after: str | None = None) -> AsyncIterator[JobEvent]:
+    async def events(self, job_id: str, *, after: str | None = None) -> AsyncGenerator[JobEvent, None]:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[JobEvent] = asyncio.Queue()
         with self._lock:
@@ -216,15 +236,29 @@ class ThreadJobQueue:
             for job in self._jobs.values():
                 job.stop.set()
             self._lock.notify_all()
-        for thread in self._threads:
+        self._stopping.set()
+        if self._watchdog is not None:
+            self._watchdog.join(timeout=5)
+        for thread in [*self._threads, *self._retired]:
             thread.join(timeout=5)
         if self._prefetcher is not None:
             self._prefetcher.shutdown(wait=False, cancel_futures=True)
 
     # -- workers ----------------------------------------------------------------------------------------
+    def _spawn_locked(self) -> None:
+        thread = threading.Thread(target=self._serve, name=f"vtryon-worker-{self._spawned}", daemon=True)
+        self._spawned += 1
+        self._threads.append(thread)
+        thread.start()
+
     def _serve(self) -> None:
+        me = threading.current_thread()
         while True:
             with self._lock:
+                self._current.pop(me, None)
+                if me in self._retired:  # came back from a job it overran: its place was taken
+                    self._retired.discard(me)
+                    return
                 while not self._pending and not self._closed:
                     # Waking on a timer lets an idle server let go of old results too.
                     self._lock.wait(self._purge_interval)
@@ -235,14 +269,47 @@ class ThreadJobQueue:
                 self._running += 1
                 job.info.state = JobState.RUNNING
                 job.info.position = 0
+                if self._timeout is not None:
+                    job.deadline = time.monotonic() + self._timeout
+                self._current[me] = job
                 self._publish_locked(job)
                 self._renumber_locked()
                 self._prefetch_locked()
             self._run(job)
 
+    def _watch(self) -> None:
+        """Fail jobs that overrun ``timeout``; replace the threads that stay stuck in them."""
+        assert self._timeout is not None
+        tick = min(1.0, self._timeout / 10)
+        while not self._stopping.wait(tick):
+            now = time.monotonic()
+            with self._lock:
+                for thread, job in list(self._current.items()):
+                    if job.overran_at is None and job.deadline is not None and now >= job.deadline:
+                        job.overran_at = now
+                        job.stop.set()
+                        self._running -= 1
+                        message = f"the job ran past its time limit of {self._timeout:g} s"
+                        self._finish_locked(job, JobState.FAILED, failure=JobFailure.of(TimedOut(message)))
+                    elif job.overran_at is not None and now >= job.overran_at + self._stop_grace:
+                        if thread in self._retired or self._closed:
+                            continue
+                        log.error(
+                            "job %s: the engine did not stop %g s after its time limit; its thread %s is "
+                            "left behind and replaced",
+                            job.info.job_id,
+                            self._stop_grace,
+                            thread.name,
+                        )
+                        self._retired.add(thread)
+                        self._threads.remove(thread)
+                        self._spawn_locked()
+
     def _run(self, job: _Job) -> None:
         def progress(step: int, total: int) -> None:
             with self._lock:
+                if job.overran_at is not None:  # failed already: its late steps are nobody's news
+                    return
                 job.info.step = step
                 job.info.total_steps = total
                 self._publish_locked(job)
@@ -268,7 +335,8 @@ class ThreadJobQueue:
             # Only the code and message survive: the traceback (and the photos in its frames) goes now.
             self._done(job, JobState.FAILED, failure=JobFailure.of(exc))
         else:
-            self._durations.append(time.perf_counter() - started)
+            if job.overran_at is None:
+                self._durations.append(time.perf_counter() - started)
             self._done(job, JobState.DONE, result=result)
 
     def _done(
@@ -280,6 +348,8 @@ class ThreadJobQueue:
         failure: JobFailure | None = None,
     ) -> None:
         with self._lock:
+            if job.overran_at is not None:  # already failed with TimedOut: what it made comes too late
+                return
             self._running -= 1
             self._finish_locked(job, state, result=result, failure=failure)
 

@@ -7,6 +7,10 @@ for a tool that is mostly idle. Sessions instead borrow one from this pool; anot
 searches overlap, up to ``limit`` per kind (then a borrower waits: more would only share the same cores).
 The pool counts its users, and the last one to leave closes every landmarker it holds, so nothing
 outlives the sessions.
+
+Each kind has its own condition (all share one lock): a searcher that comes back wakes a borrower that
+can use it. With one condition for every kind, ``notify()`` could wake a borrower of another kind, which
+went back to sleep while the one that could use the idle searcher slept on: a frozen stream.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ class SearcherPool:
 
     def __init__(self, limit: int = 2) -> None:
         self.limit = limit
-        self._lock = threading.Condition()
+        self._lock = threading.Lock()
+        self._returned: dict[_Key, threading.Condition] = {}  # per kind, on ``_lock``
         self._idle: dict[_Key, list[HandTracker]] = {}
         self._users: dict[_Key, int] = {}
         self._lent: dict[_Key, int] = {}
@@ -55,7 +60,9 @@ class SearcherPool:
     def borrow(self, model: ModelSize, num_hands: int, mirrored: bool) -> Iterator[HandTracker]:
         key = (model, num_hands, mirrored)
         with self._lock:
-            self._lock.wait_for(lambda: bool(self._idle.get(key)) or self._lent.get(key, 0) < self.limit)
+            self._returned_locked(key).wait_for(
+                lambda: bool(self._idle.get(key)) or self._lent.get(key, 0) < self.limit
+            )
             idle = self._idle.get(key)
             searcher = idle.pop() if idle else None
             self._lent[key] = self._lent.get(key, 0) + 1
@@ -69,9 +76,15 @@ class SearcherPool:
                 keep = searcher is not None and self._users.get(key, 0) > 0
                 if keep and searcher is not None:
                     self._idle.setdefault(key, []).append(searcher)
-                self._lock.notify()
+                self._returned_locked(key).notify()  # one searcher (or one slot) back: one borrower
             if not keep and searcher is not None:
                 searcher.close()
+
+    def _returned_locked(self, key: _Key) -> threading.Condition:
+        condition = self._returned.get(key)
+        if condition is None:
+            condition = self._returned[key] = threading.Condition(self._lock)
+        return condition
 
     def open_count(self) -> int:
         """Landmarkers alive now (idle or lent): what tests check to prove nothing was left open."""

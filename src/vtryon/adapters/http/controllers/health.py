@@ -1,9 +1,13 @@
-"""Liveness (``/health``) and readiness (``/ready``).
+"""Liveness (``/live``), the mobile client's health (``/health``) and readiness (``/ready``).
+
+``/live`` is what an orchestrator's liveness probe asks: 200 whenever the process answers HTTP. It depends
+on nothing else (not Redis, not the workers, not the model), so a probe never restarts a healthy replica
+because something it cannot fix is down.
 
 ``/health`` answers from memory only: the engine's state and a snapshot of the queue. It never touches
-Redis, the disk or the model, so it answers within milliseconds even while a store hangs; a load balancer
-may use it to decide whether the process is alive. (It keeps the mobile client's contract: 200 when the
-engine is ready, 503 while it loads.)
+Redis, the disk or the model, so it answers within milliseconds even while a store hangs. It keeps the
+mobile client's contract: 200 when try-ons can run, 503 while the engine loads (or, with Redis, while no
+worker is seen), which is why it is not a liveness probe.
 
 ``/ready`` says whether this replica should get traffic: the engine is loaded, the queue has room, and
 the stores answer. The store check runs in a thread of its own, one at a time, and is given
@@ -25,7 +29,7 @@ from vtryon.adapters.http.schemas import HealthView
 from vtryon.adapters.http.state import Services, ServicesDep
 from vtryon.domain.errors import ErrorCode, VtryonError
 
-__all__ = ("STORE_CHECK_TIMEOUT", "ReadyView", "health", "ready")
+__all__ = ("STORE_CHECK_TIMEOUT", "LiveView", "ReadyView", "health", "live", "ready")
 
 #: Seconds ``/ready`` waits for the stores to answer.
 STORE_CHECK_TIMEOUT: Final = 0.5
@@ -38,6 +42,20 @@ class ReadyView(msgspec.Struct, kw_only=True):
     code: str | None = None  # why not: engine_not_ready | queue_full | store_unavailable
     reason: str | None = None
     checks: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+class LiveView(msgspec.Struct, kw_only=True):
+    status: str  # always "alive"
+
+
+@get(
+    "/live",
+    operation_id="live",
+    summary="Liveness: the process answers (never depends on Redis, workers or models)",
+    tags=["health"],
+)
+async def live() -> LiveView:
+    return LiveView(status="alive")
 
 
 @get("/health", operation_id="health", summary="Alive? Engine ready (200) or loading (503)", tags=["health"])
