@@ -67,6 +67,23 @@ def _without_shadow(
     return np.where(peeled & ~back, 0, garment).astype(np.uint8)
 
 
+#: Edges (Canny on the smoothed photo) start at this many times the background's noise, and at least
+#: ``EDGE_FLOOR`` grey levels: low enough for a white sleeve's faint outline on white, above JPEG noise.
+EDGE_NOISE = 2.5
+EDGE_FLOOR = 8.0
+#: Canny's high threshold over its low one (the usual 2-3).
+EDGE_RATIO = 2.5
+
+
+def _outline(smooth: npt.NDArray[np.int16], noise: float) -> npt.NDArray[np.bool_]:
+    """The photo's edges, one pixel thicker (so that a diagonal edge has no gaps the flood fill could
+    slip through)."""
+    grey = cv2.cvtColor(smooth.astype(np.uint8), cv2.COLOR_RGB2GRAY)
+    low = max(EDGE_FLOOR, EDGE_NOISE * noise)
+    edges = cv2.Canny(grey, low, EDGE_RATIO * low)
+    return np.asarray(cv2.dilate(edges, np.ones((2, 2), np.uint8)) > 0)
+
+
 def cut_out(cloth: npt.NDArray[np.uint8]) -> Alpha:
     """Garment alpha (uint8 0/255, H x W) of a product photo.
 
@@ -90,7 +107,9 @@ def cut_out(cloth: npt.NDArray[np.uint8]) -> Alpha:
     # Tolerance follows the background's own noise (JPEG, vignetting), within sane bounds.
     noise = float(np.percentile(np.abs(border - background).max(axis=1), 90))
     tolerance = min(max(3.0 * noise, 12.0), 40.0)
-    near = (distance <= tolerance).astype(np.uint8)
+    # A white garment on a white background differs from it by a few levels only, but its outline is
+    # still an edge (a seam, a fold's shadow): the flood from the border stops at edges too.
+    near = ((distance <= tolerance) & ~_outline(smooth, noise)).astype(np.uint8)
     count, labels = cv2.connectedComponents(near, connectivity=4)
     edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
     is_background = np.isin(labels, edge[edge > 0]) if count > 1 else np.zeros_like(near, bool)
