@@ -20,11 +20,12 @@ Measures (each has the threshold it is held to, named below with its reason):
 - ``outside``: share of the garment's visible pixels outside the person's silhouette (the pose
   model's person segmentation, grown by ``OUTSIDE_MARGIN`` shoulder spans): sleeves standing off the
   arm, a torso wider than the body.
-- ``flat_skin``: of the pixels the engine made that are not the garment (skin where the old garment
-  was), on the person, the share with no texture at all (local standard deviation under
+- ``flat_skin``: of the pixels the engine made that are not the garment, on the person and of the
+  face's skin colour (skin where the old garment was), the share with no texture at all (local standard deviation under
   ``FLAT_STD``): a flat painted fill. ``flat_real`` is the same figure on the photo's own skin.
 - ``straight``: total length, in shoulder spans, of new straight edges (not in the photo) along or
-  inside what the engine made: the sides of a rectangular block.
+  inside the made skin, away from the garment's outline (a hem is rightly straight): the sides of a
+  rectangular block.
 - ``ssim`` (self pairs): SSIM of the torso (shoulders to hips, in the mask) against the photo the
   top came from.
 - ``colour_kept`` and ``pieces`` as before: the garment's own colour, and whether it is one piece.
@@ -80,6 +81,8 @@ EDGE_LOW, EDGE_HIGH = 40, 100
 #: A pixel whose 5 x 5 neighbourhood varies less than this (grey levels) has no texture: real skin in
 #: a JPEG photo always has some; a colour field spread from an eighth of the size has none.
 FLAT_STD = 0.6
+#: Made pixels within this chroma distance (Lab, lightness a quarter) of the face's colour are made skin.
+SKIN_DE = 20.0
 #: A straight edge at least this long (shoulder spans) is a block's side, not an arm's outline.
 STRAIGHT_MIN = 0.12
 
@@ -216,13 +219,23 @@ def local_std(image: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(square - mean * mean, 0.0))
 
 
+def skin_colour(person: np.ndarray, pose: Pose, s: float) -> np.ndarray:
+    """The person's skin (Lab): the median of a patch between the eyes and the mouth."""
+    p = pose.points
+    centre = (p[2] + p[5] + p[9] + p[10]) / 4
+    r = max(2, round(0.05 * s))
+    x, y = int(centre[0]), int(centre[1])
+    return np.median(lab(person)[max(y - r, 0) : y + r, max(x - r, 0) : x + r].reshape(-1, 3), axis=0)
+
+
 def blocks(
-    person: np.ndarray, result: np.ndarray, made: np.ndarray, on_person: np.ndarray, s: float
+    person: np.ndarray, result: np.ndarray, made: np.ndarray, skin: np.ndarray, garment: np.ndarray, s: float
 ) -> tuple[float, float]:
-    """(% of made skin without texture, length of new straight edges around what was made, in spans)."""
-    skin = (cv2.erode((made & on_person).astype(np.uint8), _disc(2)) > 0)
+    """(% of made skin without texture, length of new straight edges inside or around the made skin,
+    away from the garment's own outline (a hem is rightly straight), in spans)."""
+    skin = cv2.erode((made & skin).astype(np.uint8), _disc(2)) > 0
     flat = 100.0 * float((local_std(result)[skin] < FLAT_STD).mean()) if skin.sum() > 50 else 0.0
-    near = cv2.dilate(made.astype(np.uint8), _disc(3)) > 0
+    near = (cv2.dilate(skin.astype(np.uint8), _disc(3)) > 0) & ~(cv2.dilate(garment.astype(np.uint8), _disc(3)) > 0)
     new = edges(result) & ~(cv2.dilate(edges(person).astype(np.uint8), _disc(2)) > 0) & near
     lines = cv2.HoughLinesP(
         new.astype(np.uint8) * 255, 1, np.pi / 180, 20, minLineLength=STRAIGHT_MIN * s, maxLineGap=3
@@ -308,9 +321,13 @@ def measure(
     allowed = cv2.dilate(on_person.astype(np.uint8), _disc(OUTSIDE_MARGIN * s)) > 0
     row["outside_pct"] = round(100.0 * float((visible & ~allowed).sum()) / max(int(visible.sum()), 1), 1)
     made = (mask > 127) & (delta(after, before) >= UNCHANGED_DE) & ~visible
-    flat, straight = blocks(person, result, made, on_person, s)
+    # Made skin: what the engine painted, on the person, of the person's skin colour (chroma within
+    # SKIN_DE; lightness may differ, a shadow is still skin).
+    tone = skin_colour(person, pose, s)
+    skin_like = on_person & (delta(after, tone, light=0.25) < SKIN_DE)
+    flat, straight = blocks(person, result, made, skin_like, visible, s)
     row["flat_skin_pct"] = round(flat, 1)
-    real_skin = on_person & (mask <= 127) & (delta(before, before[int(chest[1]), int(chest[0])]) > 20)
+    real_skin = on_person & (mask <= 127) & (delta(before, tone, light=0.25) < SKIN_DE)
     row["flat_real_pct"] = round(100.0 * float((local_std(person)[real_skin] < FLAT_STD).mean()), 1)
     row["straight_spans"] = round(straight, 2)
     if case.own:

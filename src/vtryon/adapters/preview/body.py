@@ -15,6 +15,20 @@ __all__ = ("Body", "along", "capsule")
 
 Vec = npt.NDArray[np.float64]
 
+#: The torso's width is measured every this many pixels down the spine.
+PROFILE_STEP = 4.0
+#: ... looking this far (shoulder spans) to each side of the spine.
+PROFILE_REACH = 1.0
+#: ... and kept within this range of the usual proportions (``half_width`` without a profile).
+PROFILE_RANGE = (0.8, 1.3)
+#: Arms are taken out of the silhouette as capsules this wide (shoulder spans).
+ARM_CUT = 0.3
+#: A forearm's width (shoulder spans) where none was measured: a slim adult's; wider ones read as slabs.
+FOREARM = 0.22
+#: An upper arm is this much wider than its forearm, and at most this wide (shoulder spans).
+UPPER_ARM_RATIO = 1.25
+UPPER_ARM_MAX = 0.32
+
 NOSE, L_EYE, R_EYE, L_MOUTH, R_MOUTH = 0, 2, 5, 9, 10
 L_SHOULDER, R_SHOULDER, L_ELBOW, R_ELBOW, L_WRIST, R_WRIST = 11, 12, 13, 14, 15, 16
 L_HIP, R_HIP, L_KNEE, R_KNEE, L_ANKLE, R_ANKLE = 23, 24, 25, 26, 27, 28
@@ -51,9 +65,12 @@ class Body:
     polylines (shoulder, elbow, wrist / hip, knee, ankle).
     """
 
-    def __init__(self, points: npt.NDArray[np.float32]) -> None:
+    def __init__(self, points: npt.NDArray[np.float32], profile: npt.NDArray[np.float64] | None = None) -> None:
         p = points.astype(np.float64)
         self.p = p
+        # Half widths of the torso measured off the silhouette, one per PROFILE_STEP pixels down the
+        # spine from ``top`` (see ``with_outline``); None: the proportions of ``half_width`` alone.
+        self.profile = profile
         shoulders = (p[L_SHOULDER] + p[R_SHOULDER]) / 2
         self.hips = (p[L_HIP] + p[R_HIP]) / 2
         self.torso_length = float(np.hypot(*(self.hips - shoulders))) or 1.0
@@ -75,7 +92,34 @@ class Body:
 
     def moved(self, offset: Vec) -> Body:
         """The same body in the coordinates of a crop whose corner is at ``offset`` (x, y)."""
-        return Body((self.p - offset).astype(np.float32))
+        return Body((self.p - offset).astype(np.float32), self.profile)
+
+    def with_outline(self, person: npt.NDArray[np.float32]) -> Body:
+        """This body with its torso's width read off the person's silhouette (H x W, 0-1), the arms
+        taken out: the garment's sides then follow the body's own, within ``PROFILE_RANGE`` of the
+        usual proportions (an arm pressed against the side widens the silhouette)."""
+        h, w = person.shape
+        arms = np.zeros((h, w), np.uint8)
+        for shoulder, elbow, wrist in self.arms:
+            capsule(arms, shoulder, elbow, ARM_CUT * self.span)
+            capsule(arms, elbow, wrist, ARM_CUT * self.span)
+        torso = (person > 0.5) & (arms == 0)
+        downs = np.arange(0.0, self.torso_length + 0.25 * self.span, PROFILE_STEP)
+        reach = np.arange(0.0, PROFILE_REACH * self.span, 1.0)
+        halves = []
+        for sign in (-1.0, 1.0):
+            centre = self.top[None, :] + downs[:, None] * self.down[None, :]
+            pts = centre[:, None, :] + sign * reach[None, :, None] * self.right[None, None, :]
+            xs = np.clip(np.round(pts[..., 0]).astype(int), 0, w - 1)
+            ys = np.clip(np.round(pts[..., 1]).astype(int), 0, h - 1)
+            inside = torso[ys, xs] & (pts[..., 0] >= 0) & (pts[..., 0] < w) & (pts[..., 1] >= 0) & (pts[..., 1] < h)
+            # The first step out of the torso (the whole reach when it never leaves it).
+            out = np.where(inside.all(axis=1), reach.size, np.argmin(inside, axis=1))
+            halves.append(out.astype(np.float64))
+        measured = (halves[0] + halves[1]) / 2
+        model = np.array([self.half_width(float(d)) for d in downs])
+        profile = np.clip(measured, PROFILE_RANGE[0] * model, PROFILE_RANGE[1] * model)
+        return Body(self.p.astype(np.float32), profile)
 
     def along_spine(self, shape: tuple[int, int]) -> npt.NDArray[np.float32]:
         """For each pixel of an H x W image, how far down the spine it lies from ``top`` (pixels)."""
@@ -97,6 +141,9 @@ class Body:
     def half_width(self, down: float) -> float:
         """Half the torso's width ``down`` pixels below the shoulder line: from the shoulders' outline
         to the hips' (hip joints sit well inside the hips' outline)."""
+        if self.profile is not None:
+            i = int(np.clip(round(down / PROFILE_STEP), 0, len(self.profile) - 1))
+            return float(self.profile[i])
         t = float(np.clip(down / (self.torso_length + 0.1 * self.span), 0.0, 1.0))
         return (1 - t) * 0.58 * self.span + t * 0.8 * self.hip_span
 
@@ -176,8 +223,8 @@ class Body:
         capsule(canvas, self.top, self.top - self.down * 0.4 * self.span, 0.4 * self.span)
         if arms:
             for i, (shoulder, elbow, wrist) in enumerate(self.arms):
-                fore = (forearms[i] if forearms else None) or 0.28 * self.span
-                capsule(canvas, shoulder, elbow, min(1.25 * fore, 0.4 * self.span))
+                fore = (forearms[i] if forearms else None) or FOREARM * self.span
+                capsule(canvas, shoulder, elbow, min(UPPER_ARM_RATIO * fore, UPPER_ARM_MAX * self.span))
                 capsule(canvas, elbow, wrist, fore)
         if legs:
             for hip, knee, ankle in self.legs:

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vtryon.adapters.preview.body import Body
+from vtryon.adapters.preview.fields import spread
 from vtryon.domain.tryon import ClothType
 
 __all__ = ("Cleared", "clear", "skin_tone", "to_lab")
@@ -29,6 +30,20 @@ Bool = npt.NDArray[np.bool_]
 #: (skin in shadow is darker, not another hue).
 SKIN_DE = 14.0
 LIGHT_WEIGHT = 0.25
+#: Made skin's outline is rounded by a blur of this many shoulder spans.
+BODY_SOFT = 0.03
+#: Made skin is darker towards the body's outline, by up to this share ...
+ROUNDING = 0.12
+#: ... over this depth (shoulder spans) from the outline: about an arm's radius.
+ROUND_DEPTH = 0.12
+#: The old garment's folds carried onto made skin are blurred by the long side over this.
+SKIN_FOLD_DIVISOR = 150.0
+#: Made skin's grain: as strong as the visible skin's (L units), within this range ...
+GRAIN_RANGE = (0.6, 2.5)
+#: ... pixel-sized (the noise's blur) ...
+GRAIN_SIGMA = 0.7
+#: ... and the same on every call.
+GRAIN_SEED = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,21 +61,6 @@ class Cleared:
 def to_lab(image: npt.NDArray[np.uint8]) -> Float:
     """CIE Lab, L in 0-100 (float conversion: no 8-bit rounding of a and b)."""
     return np.asarray(cv2.cvtColor(image.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab), np.float32)
-
-
-def _spread(values: Float, weight: Float, sigma: float, fallback: npt.NDArray[np.float32]) -> Float:
-    """Normalised convolution at 1/8 size: each pixel gets the weighted mean of the sources around it,
-    falling back to ``fallback`` far from any source. Returns a full-size H x W x C field."""
-    h, w = weight.shape
-    small = (max(w // 8, 1), max(h // 8, 1))
-    num = cv2.resize(values * weight[..., None], small, interpolation=cv2.INTER_AREA)
-    den = cv2.resize(weight, small, interpolation=cv2.INTER_AREA)
-    s = max(sigma / 8, 0.5)
-    num = cv2.GaussianBlur(num, (0, 0), s).reshape(small[1], small[0], -1)
-    den = cv2.GaussianBlur(den, (0, 0), s)
-    floor = 1e-3
-    field = (num + fallback[None, None, :] * floor) / (den[..., None] + floor)
-    return np.asarray(cv2.resize(field, (w, h), interpolation=cv2.INTER_LINEAR), np.float32).reshape(h, w, -1)
 
 
 def skin_tone(person: npt.NDArray[np.uint8], body: Body) -> npt.NDArray[np.float32]:
@@ -94,6 +94,50 @@ def _patch_colour(lab: Float, point: npt.NDArray[np.float64], radius: int) -> Fl
 def _distance(lab: Float, colour: Float, light: float) -> Float:
     d = lab - colour
     return np.asarray(np.sqrt((d[..., 0] * light) ** 2 + d[..., 1] ** 2 + d[..., 2] ** 2), np.float32)
+
+
+def _body_weight(
+    body: Body, silhouette: Float, *, legs: bool, forearms: list[float | None]
+) -> Float:
+    """Where skin goes back (0-1): the rough body shape within the person's silhouette, its corners
+    rounded and its edge soft (blurred by ``BODY_SOFT`` shoulder spans): arms and shoulders have no
+    straight sides or square corners."""
+    h, w = silhouette.shape
+    shape = (body.shape((h, w), legs=legs, forearms=forearms) > 0) & (silhouette > 0.5)
+    sigma = max(BODY_SOFT * body.span, 1.0)
+    soft = cv2.GaussianBlur(shape.astype(np.float32), (0, 0), sigma)
+    # Re-thresholded around a half, then a ramp two pixels wide: rounded, anti-aliased.
+    return np.asarray(np.clip((soft - 0.5) * sigma + 0.5, 0.0, 1.0), np.float32)
+
+
+def _made_skin(
+    lab: Float, skin: Bool, old: Bool, body_weight: Float, tone: Float, span: float, side: int
+) -> Float:
+    """Skin (Lab) for where the old garment was: the colour of the nearest visible skin, lit by the
+    old garment's soft folds, darker towards the body's outline (an arm is round), with the grain of
+    the person's own skin (a flat fill reads as a painted block)."""
+    near_skin = spread(lab, skin.astype(np.float32), side / 12, tone)
+    light = lab[..., :1]
+    folds = spread(light, old.astype(np.float32), side / SKIN_FOLD_DIVISOR, np.array([50.0], np.float32))
+    mean = spread(light, old.astype(np.float32), side / 40, np.array([50.0], np.float32))
+    near_skin[..., 0] *= cv2.pow(np.clip(folds[..., 0] / np.maximum(mean[..., 0], 1.0), 0.75, 1.2), 0.35)
+    inside = cv2.distanceTransform((body_weight > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
+    depth = np.clip(inside / max(ROUND_DEPTH * span, 1.0), 0.0, 1.0)
+    near_skin[..., 0] *= 1.0 - ROUNDING * (1.0 - depth) ** 2
+    near_skin[..., 0] += _grain(lab[..., 0], skin)
+    return near_skin
+
+
+def _grain(light: Float, skin: Bool) -> Float:
+    """Fine noise as strong as the visible skin's own fine detail (its lightness less a 2-pixel
+    blur), fixed (seeded) so the same inputs give the same bytes."""
+    h, w = light.shape
+    detail = light - cv2.GaussianBlur(light, (0, 0), 2.0)
+    sample = detail[::2, ::2][skin[::2, ::2]]
+    strength = float(np.clip(np.std(sample), *GRAIN_RANGE)) if sample.size > 50 else GRAIN_RANGE[0]
+    noise = np.random.default_rng(GRAIN_SEED).standard_normal((h, w), dtype=np.float32)
+    noise = cv2.GaussianBlur(noise, (0, 0), GRAIN_SIGMA)
+    return np.asarray(noise * (strength / max(float(noise.std()), 1e-6)), np.float32)
 
 
 def clear(
@@ -140,26 +184,22 @@ def clear(
     grown = cv2.dilate(old.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     old = grown & inside
     legs = cloth_type is not ClothType.UPPER
-    under_body = body.shape((h, w), legs=legs, forearms=forearms) > 0
+    body_weight = _body_weight(body, silhouette, legs=legs, forearms=forearms)
     # Whole-array selects (np.where, cv2.copyTo) rather than boolean indexing: on a crop of a
     # million pixels the latter is the slow part.
     out_lab = lab
-    to_skin = old & under_body
-    if to_skin.any():
-        near_skin = _spread(lab, (skin & ~old).astype(np.float32), side / 12, tone)
-        # The old garment's own shading (folds, shadow under the arm) over its local mean, softened.
-        light = lab[..., 0]
-        mean = _spread(light[..., None], old.astype(np.float32), side / 40, np.array([50.0], np.float32))
-        near_skin[..., 0] *= cv2.pow(np.clip(light / np.maximum(mean[..., 0], 1.0), 0.75, 1.2), 0.35)
-        out_lab = np.where(to_skin[..., None], near_skin, out_lab)
-
-    to_background = old & ~under_body
+    if (old & (body_weight > 0)).any():
+        near_skin = _made_skin(lab, skin & ~old, old, body_weight, tone, body.span, side)
+        out_lab = np.where((old & (body_weight > 0))[..., None], near_skin, out_lab)
+    to_background = old & (body_weight < 1)
     if to_background.any():
         around = (silhouette < 0.3) & ~old
         sample = lab[::4, ::4][around[::4, ::4]]
         fallback = np.median(sample, axis=0) if sample.size else tone
-        background = _spread(lab, around.astype(np.float32), side / 30, np.asarray(fallback, np.float32))
-        out_lab = np.where(to_background[..., None], background, out_lab)
+        background = spread(lab, around.astype(np.float32), side / 30, np.asarray(fallback, np.float32))
+        # Skin and background meet along a soft edge (the body's outline, anti-aliased), not a cut.
+        mix = body_weight[..., None]
+        out_lab = np.where(to_background[..., None], out_lab * mix + background * (1 - mix), out_lab)
 
     rgb = cv2.cvtColor(np.ascontiguousarray(out_lab, np.float32), cv2.COLOR_Lab2RGB)
     filled = np.clip(rgb * 255.0 + 0.5, 0, 255).astype(np.uint8)

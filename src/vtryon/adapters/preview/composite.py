@@ -6,9 +6,28 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ("arm_layer", "blend")
+from vtryon.adapters.preview.fields import spread
+
+__all__ = ("arm_layer", "blend", "shading")
 
 Float = npt.NDArray[np.float32]
+
+#: The old garment is read this far (a share of the photo's long side) inside its outline: its edge
+#: pixels are mixed with whatever is beside it.
+MATERIAL_EDGE = 0.006
+#: Under this share of the new garment's area, the old garment is too small to read the light off.
+MIN_MATERIAL = 0.05
+#: Folds: the brightness blurred by the long side over this (about 7 px at 1024): soft folds stay, a
+#: print's or a seam's edge goes.
+FOLD_DIVISOR = 150.0
+#: The broad light: blurred by the long side over this (about 40 px at 1024).
+BROAD_DIVISOR = 25.0
+#: How far folds and the broad light may darken or brighten the garment, and how much of each is
+#: kept (exponents): the garment's own colour leads, the photo's light follows.
+FOLD_RANGE = (0.7, 1.25)
+FOLD_GAIN = 0.8
+LIGHT_RANGE = (0.7, 1.2)
+LIGHT_GAIN = 0.4
 
 L_SHOULDER, R_SHOULDER, L_ELBOW, R_ELBOW, L_WRIST, R_WRIST = 11, 12, 13, 14, 15, 16
 L_INDEX, R_INDEX = 19, 20
@@ -50,50 +69,48 @@ def arm_layer(
     return (canvas.astype(np.float32) / 255.0) * (person > 0.5)
 
 
+def shading(
+    person: npt.NDArray[np.uint8], material: npt.NDArray[np.bool_], covered: npt.NDArray[np.bool_], *, side: int
+) -> Float:
+    """The light to put on the new garment (a factor around 1, H x W): only its low frequencies.
+
+    It is read off one material only, the old garment's inside (``material``, away from its edges),
+    so that neither its outline (a tank top's straps over skin) nor what lies beside it (a waistband,
+    the background) can print onto the new fabric: brightness over its local mean gives the soft folds
+    and shadows (blurred by ``side / FOLD_DIVISOR``: a print or a seam is gone at that size), the broad
+    mean over the whole garment's median the photo's light across the body. Both are damped: the
+    garment's own colour leads. Where there is too little of the old garment to read (a bare torso),
+    the person's silhouette is the material.
+    """
+    luma = cv2.cvtColor(person, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    edge = max(1, round(side * MATERIAL_EDGE))
+    inner = cv2.erode(material.astype(np.uint8), np.ones((2 * edge + 1, 2 * edge + 1), np.uint8)) > 0
+    if inner.sum() < MIN_MATERIAL * max(int(covered.sum()), 1):
+        return np.ones_like(luma)
+    weight = inner.astype(np.float32)
+    middle = np.array([float(np.median(luma[::4, ::4][inner[::4, ::4]]))], np.float32)
+    folds = spread(luma[..., None], weight, side / FOLD_DIVISOR, middle)[..., 0] + 1.0
+    broad = spread(luma[..., None], weight, side / BROAD_DIVISOR, middle)[..., 0] + 1.0
+    sample = broad[::4, ::4][covered[::4, ::4]]
+    reference = float(np.median(sample)) if sample.size else float(middle[0]) + 1.0
+    fold = np.clip(folds / broad, *FOLD_RANGE) ** FOLD_GAIN
+    light = np.clip(broad / reference, *LIGHT_RANGE) ** LIGHT_GAIN
+    return np.asarray(fold * light, np.float32)
+
+
 def blend(
     person: npt.NDArray[np.uint8],
     garment: npt.NDArray[np.uint8],
     alpha: Float,
     mask: npt.NDArray[np.uint8],
-    *,
-    side: int | None = None,
-    light: npt.NDArray[np.uint8] | None = None,
-    trust: Float | None = None,
+    shade: Float,
 ) -> npt.NDArray[np.uint8]:
-    """Garment over person where ``alpha`` and the mask allow, lit like the person.
-
-    Shading is the person's luminance over its local mean (folds and shadows carry over, while the old
-    garment's colour, its albedo, divides out), times a damped share of the broad lighting. ``side`` is
-    the long side of the whole photo when ``person`` is a crop of it (blur radii follow the photo);
-    ``light`` the photo the shading is read from when ``person`` is not it (the person with the old
-    garment taken off is painted on, but the light is the original photo's); ``trust`` (0-1) where
-    that light is worth carrying over in full: on skin and on the old garment its changes are folds
-    and shadows, but on another garment (jeans under a long shirt) or the background they are mostly
-    that thing's own pattern, so only a trace of them is kept.
-    """
+    """Garment over person where ``alpha`` and the mask allow, opaque, lit by ``shade``
+    (``shading``); exactly the person outside the mask."""
     inside = (mask > 127).astype(np.float32)
-    a = np.clip(alpha, 0.0, 1.0) * inside
-    covered = a > 0.5
-    if not covered.any():
-        return person.copy()
-    luma = cv2.cvtColor(person if light is None else light, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    side = side or max(person.shape[:2])
-    fine = cv2.GaussianBlur(luma, (0, 0), side / 300) + 1.0
-    # A wide blur at full size costs ~100 ms; at an eighth of the size it is nearly free and as smooth.
-    small_size = (max(person.shape[1] // 8, 1), max(person.shape[0] // 8, 1))
-    small = cv2.resize(luma, small_size, interpolation=cv2.INTER_AREA)
-    small = cv2.GaussianBlur(small, (0, 0), side / 320)
-    broad = cv2.resize(small, (person.shape[1], person.shape[0]), interpolation=cv2.INTER_LINEAR) + 1.0
-    sparse = broad[::4, ::4][covered[::4, ::4]]
-    reference = float(np.median(sparse if sparse.size else broad[covered]))
-    # Folds and shadows, softened so the old garment's print shows less through the new one.
-    t = np.ones_like(luma) if trust is None else np.clip(trust, 0.0, 1.0)
-    shade = np.clip(fine / broad, 0.6, 1.25) ** (0.2 + 0.4 * t) * np.clip(broad / reference, 0.7, 1.2) ** (
-        0.1 + 0.2 * t
-    )
+    a = (np.clip(alpha, 0.0, 1.0) * inside)[..., None]
     lit = np.clip(garment.astype(np.float32) * shade[..., None], 0, 255)
-    out = person.astype(np.float32) * (1.0 - a[..., None]) + lit * a[..., None]
-    result = np.rint(out).astype(np.uint8)
+    result = np.rint(person.astype(np.float32) * (1.0 - a) + lit * a).astype(np.uint8)
     # Exactly the person outside the mask, whatever the float arithmetic did.
     cv2.copyTo(person, (mask <= 127).astype(np.uint8), result)
     return result

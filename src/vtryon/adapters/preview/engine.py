@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from vtryon.adapters.preview.body import Body
 from vtryon.adapters.preview.clearing import clear, skin_tone
-from vtryon.adapters.preview.composite import arm_layer, blend
+from vtryon.adapters.preview.composite import arm_layer, blend, shading
 from vtryon.adapters.preview.cutout import cut_out
 from vtryon.adapters.preview.fitting import leg_grids, lower_scale, scale, sleeve_grids, torso_grids
 from vtryon.adapters.preview.hair import hair_in_front
@@ -39,6 +39,10 @@ __all__ = ("LIMITS", "Fitting", "PreviewEngine")
 #: costs grow with the pixel count.
 CLOTH_WORK_SIDE = 768
 STAGES = 5
+#: The garment may stand this far (shoulder spans) beyond the person's silhouette.
+OUTLINE_EASE = 0.02
+#: ... with an edge this soft (shoulder spans, the blur's sigma).
+OUTLINE_SOFT = 0.015
 Float = npt.NDArray[np.float32]
 
 
@@ -104,6 +108,15 @@ def _main_piece(layer: Float) -> Float:
         return layer
     grown = cv2.dilate(dropped.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     return np.where(grown & ~keep[labels], 0.0, layer).astype(np.float32)
+
+
+def _outline(person: Float, span: float) -> Float:
+    """Where a garment may lie (0-1): the person's silhouette grown by ``OUTLINE_EASE`` shoulder spans
+    (a garment is a little looser than the body, the segmentation's edge a little off), its edge
+    smoothed over ``OUTLINE_SOFT`` spans so that cut-off cuffs and hems are rounded, not stepped."""
+    grow = max(1, round(OUTLINE_EASE * span))
+    solid = cv2.dilate((person > 0.5).astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1,) * 2))
+    return np.clip(_soft(solid.astype(np.float32), OUTLINE_SOFT * span) * 2.0 - 0.5, 0.0, 1.0).astype(np.float32)
 
 
 def _soft(layer: Float, sigma: float) -> Float:
@@ -289,7 +302,7 @@ class PreviewEngine:
         ys, xs = np.nonzero(mask > 127)
         top, bottom, left, right = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
         crop = (slice(top, bottom), slice(left, right))
-        body = Body(pose.points)
+        body = Body(pose.points).with_outline(pose.person)
         local = body.moved(np.array([left, top], np.float64))
         tone = skin_tone(person, body)
         box = (bottom - top, right - left)
@@ -305,6 +318,10 @@ class PreviewEngine:
             garment, sleeve_colours, under, over, arms_from = _lay_upper(
                 cloth, alpha, points, local, box, dress=cloth_type is ClothType.OVERALL
             )
+        # The body's outline bounds the garment: nothing stands off the arm or beside the torso.
+        outline = _outline(pose.person[crop], local.span)
+        under *= outline
+        over *= outline
         advance()
         # 6. Composite: the torso under the arms, the sleeves over them, the person's light on both.
         check_stop()
@@ -334,12 +351,10 @@ class PreviewEngine:
         inside = ((mask[crop] > 127) & ~hair).astype(np.float32)
         visible = np.maximum(_main_piece(under * (1.0 - arms) * inside), over) * inside
         result = person.copy()
-        # The light is read off the person with the old garment taken off: its folds stay, its edges
-        # (a crop top's hem over bare skin) are no longer there to print a band onto the new fabric.
-        trust = _soft((cleared.old | cleared.skin).astype(np.float32), side / 200)
-        result[crop] = blend(
-            cleared.image, garment, visible, mask[crop], side=side, light=cleared.image, trust=trust
-        )
+        # Only the light goes onto the new fabric, read off the old garment's inside: never its
+        # print, seams or edges, nor what lies beside it.
+        shade = shading(person[crop], cleared.old, visible > 0.5, side=side)
+        result[crop] = blend(cleared.image, garment, visible, mask[crop], shade)
         advance()
         full_garment = np.zeros_like(person)
         full_garment[crop] = garment
