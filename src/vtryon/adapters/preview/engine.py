@@ -17,7 +17,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vtryon.adapters.preview.body import Body
+from vtryon.adapters.preview.body import Body, capsule
+from vtryon.adapters.preview.fields import spread
 from vtryon.adapters.preview.clearing import clear, skin_tone
 from vtryon.adapters.preview.composite import arm_layer, blend, shading
 from vtryon.adapters.preview.cutout import cut_out
@@ -39,6 +40,11 @@ __all__ = ("LIMITS", "Fitting", "PreviewEngine")
 #: costs grow with the pixel count.
 CLOTH_WORK_SIDE = 768
 STAGES = 5
+#: A sleeve covers its arm with a capsule this wide (shoulder spans; upper arm, forearm): an arm's
+#: widest, since the body's outline trims what stands off the arm.
+SLEEVE_COVER = (0.4, 0.32)
+#: Gaps in a sleeve take the colours of the sleeve within this distance (shoulder spans).
+SLEEVE_FILL = 0.1
 #: The garment may stand this far (shoulder spans) beyond the person's silhouette.
 OUTLINE_EASE = 0.02
 #: ... with an edge this soft (shoulder spans, the blur's sigma).
@@ -197,7 +203,35 @@ def _lay_upper(
             ends.append(reach)
             _lay_apart(sleeve_colours, over, cloth, band, grid_maps(source, target, box))
     # Arms go in front of the torso from where the sleeves end (a third down the upper arm without).
+    _cover_arms(sleeve_colours, over, under, body, ends)
     return garment, sleeve_colours, under, over, (0.9 * min(ends) if ends else 0.35)
+
+
+def _cover_arms(colours: Image, over: Float, under: Float, body: Body, ends: list[float]) -> None:
+    """Sleeves cover their arm, shoulder to where they end (``ends``, arm units: 0-1 the upper arm,
+    1-2 the forearm), however the product photo's sleeve was cut out or laid: a capsule along each
+    arm, as wide as an arm can be (the body's outline trims it later), filled where no sleeve or
+    torso lies with the colours of the sleeve around it (a slit between a sleeve and the torso
+    would show the skin made under it)."""
+    if not ends:
+        return
+    cover = np.zeros(over.shape, np.uint8)
+    for (shoulder, elbow, wrist), end in zip(body.arms, ends, strict=True):
+        if end <= 1.0:
+            capsule(cover, shoulder, shoulder + (elbow - shoulder) * end, SLEEVE_COVER[0] * body.span)
+            continue
+        capsule(cover, shoulder, elbow, SLEEVE_COVER[0] * body.span)
+        capsule(cover, elbow, elbow + (wrist - elbow) * min(end - 1.0, 1.0), SLEEVE_COVER[1] * body.span)
+    # Partly covered pixels too (a sleeve's soft edge): a slit one pixel wide shows as well as a gap.
+    gap = (cover > 0) & (np.maximum(over, under) < 1.0)
+    if not gap.any() or not (over > 0.5).any():
+        return
+    solid = over > 0.5
+    fallback = np.median(colours[solid], axis=0).astype(np.float32)
+    filled = spread(colours.astype(np.float32), solid.astype(np.float32), SLEEVE_FILL * body.span, fallback)
+    mix = over[..., None]
+    colours[:] = np.where(gap[..., None], np.clip(colours * mix + filled * (1.0 - mix), 0, 255), colours).astype(np.uint8)
+    over[:] = np.where(gap, 1.0, over)
 
 
 def _lay_lower(
@@ -344,6 +378,9 @@ class PreviewEngine:
             start=0.0,
             forearms=(widths[0], widths[1]),
         )
+        # An arm is in front only where the photo shows the arm: its skin, or the old garment's sleeve
+        # over it; not the trousers or background a capsule also reaches (a hand in a pocket).
+        arms = arms * (cleared.skin | cleared.old)
         over = over * np.maximum(1.0 - under, whole_arms)
         mix = over[..., None]
         garment = np.rint(garment * (1.0 - mix) + sleeve_colours * mix).astype(np.uint8)
