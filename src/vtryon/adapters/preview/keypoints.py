@@ -34,6 +34,12 @@ class GarmentPoints:
     sleeves: tuple[Point, Point] | None
 
 
+#: The hem is read this share of the garment's height above its bottom (below a rib's curl).
+HEM_ROWS = 0.04
+#: The body is at most this much wider than its hem.
+HEM_EASE = 1.12
+
+
 def _runs(row: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
     """Solid stretches of one row, as (start, end) with end exclusive."""
     edges = np.flatnonzero(np.diff(np.concatenate([[0], row.view(np.uint8), [0]])))
@@ -80,6 +86,12 @@ def find_points(alpha: npt.NDArray[np.uint8]) -> GarmentPoints:
         if len(_runs(solid[y])) >= 3 and width >= 0.45 * (x1 - x0):
             apart.append(width)
     body_width = float(np.median(apart if len(apart) >= 3 else lower)) if lower else float(x1 - x0)
+    if len(apart) < 3:
+        # Sleeves laid against the body (bell sleeves, arms folded in) make one run with it; the
+        # hem, below where they end, is the body alone, a little narrower than its widest.
+        hem_run = _run_at(solid[max(body_bottom - int(HEM_ROWS * height), y0)], centre_x)
+        if hem_run is not None:
+            body_width = min(body_width, HEM_EASE * (hem_run[1] - hem_run[0]))
     chest = [
         r[1] - r[0]
         for y in range(y0 + int(0.25 * height), y0 + int(0.4 * height) + 1)
