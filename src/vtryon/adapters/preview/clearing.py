@@ -39,7 +39,7 @@ ROUND_DEPTH = 0.12
 #: The old garment's folds carried onto made skin are blurred by the long side over this.
 SKIN_FOLD_DIVISOR = 150.0
 #: Made skin's grain: as strong as the visible skin's (L units), within this range ...
-GRAIN_RANGE = (0.6, 2.5)
+GRAIN_RANGE = (0.6, 1.8)
 #: ... pixel-sized (the noise's blur) ...
 GRAIN_SIGMA = 0.7
 #: ... and the same on every call.
