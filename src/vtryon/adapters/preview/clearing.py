@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vtryon.adapters.preview.body import Body
-from vtryon.adapters.preview.fields import spread
+from vtryon.adapters.preview.fields import spread, spread_many
 from vtryon.domain.tryon import ClothType
 
 __all__ = ("Cleared", "clear", "skin_tone", "to_lab")
@@ -38,6 +38,8 @@ ROUNDING = 0.12
 ROUND_DEPTH = 0.12
 #: The old garment's folds carried onto made skin are blurred by the long side over this.
 SKIN_FOLD_DIVISOR = 150.0
+#: ... over their mean within the long side over this.
+SKIN_MEAN_DIVISOR = 40.0
 #: Made skin's grain: as strong as the visible skin's (L units), within this range ...
 GRAIN_RANGE = (0.6, 1.8)
 #: ... pixel-sized (the noise's blur) ...
@@ -124,8 +126,9 @@ def _made_skin(
     the person's own skin (a flat fill reads as a painted block)."""
     near_skin = spread(lab, skin.astype(np.float32), side / 12, tone)
     light = lab[..., :1]
-    folds = spread(light, old.astype(np.float32), side / SKIN_FOLD_DIVISOR, np.array([50.0], np.float32))
-    mean = spread(light, old.astype(np.float32), side / 40, np.array([50.0], np.float32))
+    folds, mean = spread_many(
+        light, old.astype(np.float32), (side / SKIN_FOLD_DIVISOR, side / SKIN_MEAN_DIVISOR), np.array([50.0], np.float32)
+    )
     near_skin[..., 0] *= cv2.pow(np.clip(folds[..., 0] / np.maximum(mean[..., 0], 1.0), 0.75, 1.2), 0.35)
     inside = cv2.distanceTransform((body_weight > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
     depth = np.clip(inside / max(ROUND_DEPTH * span, 1.0), 0.0, 1.0)

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vtryon.adapters.preview.fields import spread
+from vtryon.adapters.preview.fields import spread_many
 
 __all__ = ("arm_layer", "blend", "shading")
 
@@ -89,8 +89,10 @@ def shading(
         return np.ones_like(luma)
     weight = inner.astype(np.float32)
     middle = np.array([float(np.median(luma[::4, ::4][inner[::4, ::4]]))], np.float32)
-    folds = spread(luma[..., None], weight, side / FOLD_DIVISOR, middle)[..., 0] + 1.0
-    broad = spread(luma[..., None], weight, side / BROAD_DIVISOR, middle)[..., 0] + 1.0
+    folds, broad = (
+        field[..., 0] + 1.0
+        for field in spread_many(luma[..., None], weight, (side / FOLD_DIVISOR, side / BROAD_DIVISOR), middle)
+    )
     sample = broad[::4, ::4][covered[::4, ::4]]
     reference = float(np.median(sample)) if sample.size else float(middle[0]) + 1.0
     fold = np.clip(folds / broad, *FOLD_RANGE) ** FOLD_GAIN
