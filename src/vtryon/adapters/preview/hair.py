@@ -97,6 +97,7 @@ def hair_in_front(
     # Below the chin only: the masker already keeps the rest.
     chin = int(np.clip((y + 3 * r) // 2, 0, small[1]))
     found[:chin] = 0
-    full = cv2.resize(found, (right - left, bottom), interpolation=cv2.INTER_NEAREST) > 0
+    # Enlarged smoothly and cut at half: a staircase of half-size pixels would show along the hair.
+    full = cv2.resize(found.astype(np.float32), (right - left, bottom), interpolation=cv2.INTER_LINEAR) > 0.5
     out[:bottom, left:right] = full
     return out
