@@ -21,7 +21,7 @@ from vtryon.adapters.preview.body import Body
 from vtryon.adapters.preview.fields import spread, spread_many
 from vtryon.domain.tryon import ClothType
 
-__all__ = ("Cleared", "clear", "skin_tone", "to_lab")
+__all__ = ("Cleared", "clear", "lab_distance", "skin_tone", "to_lab")
 
 Float = npt.NDArray[np.float32]
 Bool = npt.NDArray[np.bool_]
@@ -84,7 +84,7 @@ def skin_tone(person: npt.NDArray[np.uint8], body: Body) -> npt.NDArray[np.float
     samples = [face]
     for hand in body.hand_patches():
         pixels = patch(*hand)
-        if pixels.size and _distance(np.median(pixels, axis=0), tone, LIGHT_WEIGHT) < 2 * SKIN_DE:
+        if pixels.size and lab_distance(np.median(pixels, axis=0), tone, LIGHT_WEIGHT) < 2 * SKIN_DE:
             samples.append(pixels)
     return np.asarray(np.median(np.concatenate(samples), axis=0), np.float32)
 
@@ -96,7 +96,8 @@ def _patch_colour(lab: Float, point: npt.NDArray[np.float64], radius: int) -> Fl
     return None if patch.size == 0 else np.asarray(np.median(patch.reshape(-1, 3), axis=0), np.float32)
 
 
-def _distance(lab: Float, colour: Float, light: float) -> Float:
+def lab_distance(lab: Float, colour: Float, light: float) -> Float:
+    """Lab distance with lightness weighted by ``light`` (shading changes lightness, not hue)."""
     d = lab - colour
     return np.asarray(np.sqrt((d[..., 0] * light) ** 2 + d[..., 1] ** 2 + d[..., 2] ** 2), np.float32)
 
@@ -175,7 +176,7 @@ def clear(
     h, w = mask.shape
     lab = to_lab(person)
     on_person = silhouette > 0.5
-    skin = (_distance(lab, tone, LIGHT_WEIGHT) < SKIN_DE) & on_person
+    skin = (lab_distance(lab, tone, LIGHT_WEIGHT) < SKIN_DE) & on_person
     inside = mask > 127
     old = inside & on_person & ~skin
     if keep is not None:
@@ -188,7 +189,7 @@ def clear(
         else:
             seed = body.legs[0][0] + (body.legs[0][1] - body.legs[0][0]) * 0.3
         colour = _patch_colour(lab, seed, max(3, side // 100))
-        same = _distance(lab, colour, 0.5) < 22.0 if colour is not None else np.zeros((h, w), np.bool_)
+        same = lab_distance(lab, colour, 0.5) < 22.0 if colour is not None else np.zeros((h, w), np.bool_)
         old &= ~other | same
     forearms = body.forearm_widths(skin)
     if not old.any():

@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from vtryon.adapters.preview.clearing import lab_distance, to_lab
 from vtryon.adapters.preview.fields import spread_many
 
 __all__ = ("arm_layer", "blend", "shading")
@@ -15,19 +16,23 @@ Float = npt.NDArray[np.float32]
 #: The old garment is read this far (a share of the photo's long side) inside its outline: its edge
 #: pixels are mixed with whatever is beside it.
 MATERIAL_EDGE = 0.006
+#: The old garment's main colour: within this Lab distance of its median (lightness counting
+#: ``MATERIAL_LIGHTNESS``: a fold's shadow is the same fabric, a print is not).
+MATERIAL_DE = 25.0
+MATERIAL_LIGHTNESS = 0.3
 #: Under this share of the new garment's area, the old garment is too small to read the light off.
 MIN_MATERIAL = 0.05
-#: Folds: the brightness blurred by the long side over this (about 7 px at 1024): soft folds stay, a
+#: Folds: the brightness blurred by the long side over this (about 10 px at 1024): soft folds stay, a
 #: print's or a seam's edge goes.
-FOLD_DIVISOR = 150.0
+FOLD_DIVISOR = 100.0
 #: The broad light: blurred by the long side over this (about 40 px at 1024).
 BROAD_DIVISOR = 25.0
 #: How far folds and the broad light may darken or brighten the garment, and how much of each is
 #: kept (exponents): the garment's own colour leads, the photo's light follows.
-FOLD_RANGE = (0.7, 1.25)
-FOLD_GAIN = 0.8
+FOLD_RANGE = (0.8, 1.15)
+FOLD_GAIN = 0.3
 LIGHT_RANGE = (0.7, 1.2)
-LIGHT_GAIN = 0.4
+LIGHT_GAIN = 0.25
 
 L_SHOULDER, R_SHOULDER, L_ELBOW, R_ELBOW, L_WRIST, R_WRIST = 11, 12, 13, 14, 15, 16
 L_INDEX, R_INDEX = 19, 20
@@ -85,6 +90,11 @@ def shading(
     luma = cv2.cvtColor(person, cv2.COLOR_RGB2GRAY).astype(np.float32)
     edge = max(1, round(side * MATERIAL_EDGE))
     inner = cv2.erode(material.astype(np.uint8), np.ones((2 * edge + 1, 2 * edge + 1), np.uint8)) > 0
+    if inner.any():
+        # Its main colour only: a print, a patch or a logo on it is not light.
+        lab = to_lab(person)
+        main = np.median(lab[::4, ::4][inner[::4, ::4]], axis=0) if inner[::4, ::4].any() else lab[inner][0]
+        inner &= lab_distance(lab, main, MATERIAL_LIGHTNESS) < MATERIAL_DE
     if inner.sum() < MIN_MATERIAL * max(int(covered.sum()), 1):
         return np.ones_like(luma)
     weight = inner.astype(np.float32)
