@@ -90,11 +90,13 @@ def shading(
     luma = cv2.cvtColor(person, cv2.COLOR_RGB2GRAY).astype(np.float32)
     edge = max(1, round(side * MATERIAL_EDGE))
     inner = cv2.erode(material.astype(np.uint8), np.ones((2 * edge + 1, 2 * edge + 1), np.uint8)) > 0
-    if inner.any():
-        # Its main colour only: a print, a patch or a logo on it is not light.
-        lab = to_lab(person)
-        main = np.median(lab[::4, ::4][inner[::4, ::4]], axis=0) if inner[::4, ::4].any() else lab[inner][0]
-        inner &= lab_distance(lab, main, MATERIAL_LIGHTNESS) < MATERIAL_DE
+    if inner[::2, ::2].any():
+        # Its main colour only: a print, a patch or a logo on it is not light. (Judged at half size:
+        # the light is blurred far more than that.)
+        lab = to_lab(np.ascontiguousarray(person[::2, ::2]))
+        main = np.median(lab[inner[::2, ::2]], axis=0)
+        same = (lab_distance(lab, main, MATERIAL_LIGHTNESS) < MATERIAL_DE).astype(np.uint8)
+        inner &= cv2.resize(same, (luma.shape[1], luma.shape[0]), interpolation=cv2.INTER_NEAREST) > 0
     if inner.sum() < MIN_MATERIAL * max(int(covered.sum()), 1):
         return np.ones_like(luma)
     weight = inner.astype(np.float32)
