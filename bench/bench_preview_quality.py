@@ -21,8 +21,9 @@ Measures (each has the threshold it is held to, named below with its reason):
   model's person segmentation, grown by ``OUTSIDE_MARGIN`` shoulder spans): sleeves standing off the
   arm, a torso wider than the body.
 - ``flat_skin``: of the pixels the engine made that are not the garment, on the person and of the
-  face's skin colour (skin where the old garment was), the share with no texture at all (local standard deviation under
-  ``FLAT_STD``): a flat painted fill. ``flat_real`` is the same figure on the photo's own skin.
+  face's skin colour (skin where the old garment was), the share with no texture at all (local
+  standard deviation under ``FLAT_STD``): a flat painted fill. ``flat_real`` is the same figure on
+  the photo's own skin.
 - ``straight``: total length, in shoulder spans, of new straight edges (not in the photo) along or
   inside the made skin, away from the garment's outline (a hem is rightly straight): the sides of a
   rectangular block.
@@ -201,7 +202,9 @@ def edges(image: np.ndarray) -> np.ndarray:
     return np.asarray(cv2.Canny(grey, EDGE_LOW, EDGE_HIGH) > 0)
 
 
-def see_through(person: np.ndarray, result: np.ndarray, garment: np.ndarray, visible: np.ndarray, s: float) -> float:
+def see_through(
+    person: np.ndarray, result: np.ndarray, garment: np.ndarray, visible: np.ndarray, s: float
+) -> float:
     """% of the photo's edges inside the new garment (where it has none of its own) still in the result."""
     inner = cv2.erode(visible.astype(np.uint8), _disc(OUTLINE_BAND * s)) > 0
     own = cv2.dilate(edges(garment).astype(np.uint8), _disc(2)) > 0
@@ -235,12 +238,18 @@ def blocks(
     away from the garment's own outline (a hem is rightly straight), in spans)."""
     skin = cv2.erode((made & skin).astype(np.uint8), _disc(2)) > 0
     flat = 100.0 * float((local_std(result)[skin] < FLAT_STD).mean()) if skin.sum() > 50 else 0.0
-    near = (cv2.dilate(skin.astype(np.uint8), _disc(3)) > 0) & ~(cv2.dilate(garment.astype(np.uint8), _disc(3)) > 0)
+    near = (cv2.dilate(skin.astype(np.uint8), _disc(3)) > 0) & ~(
+        cv2.dilate(garment.astype(np.uint8), _disc(3)) > 0
+    )
     new = edges(result) & ~(cv2.dilate(edges(person).astype(np.uint8), _disc(2)) > 0) & near
     lines = cv2.HoughLinesP(
         new.astype(np.uint8) * 255, 1, np.pi / 180, 20, minLineLength=STRAIGHT_MIN * s, maxLineGap=3
     )
-    length = 0.0 if lines is None else float(sum(np.hypot(x1 - x0, y1 - y0) for x0, y0, x1, y1 in lines.reshape(-1, 4).astype(float)))
+    length = (
+        0.0
+        if lines is None
+        else float(sum(np.hypot(x1 - x0, y1 - y0) for x0, y0, x1, y1 in lines.reshape(-1, 4).astype(float)))
+    )
     return flat, length / s
 
 
@@ -306,7 +315,9 @@ def measure(
         "garment": case.garment_name,
         "cloth_type": case.cloth_type.value,
     }
-    difference = float(delta(np.median(before[old], axis=0), garment_colour(case.garment))) if old.any() else 0.0
+    difference = (
+        float(delta(np.median(before[old], axis=0), garment_colour(case.garment))) if old.any() else 0.0
+    )
     if old.any() and difference >= DIFFERENT_DE:
         unchanged = delta(after, before) < UNCHANGED_DE
         # Where the new garment itself is painted in the old one's colour (a white print on a white
@@ -357,7 +368,8 @@ def verdicts(rows: list[dict[str, object]]) -> dict[str, object]:
             ok = value <= limit if worst is max else value >= limit
             mean = float(np.mean(values))
             out[f"{group}.{key}"] = {"worst": value, "mean": round(mean, 2), "limit": limit, "pass": ok}
-            print(f"{group:7s} {key:16s} worst {value:7.2f} mean {mean:7.2f} limit {limit:6.2f} {'pass' if ok else 'FAIL'}")
+            verdict = "pass" if ok else "FAIL"
+            print(f"{group:7s} {key:16s} worst {value:7.2f} mean {mean:7.2f} limit {limit:6.2f} {verdict}")
     return out
 
 

@@ -65,7 +65,9 @@ class Body:
     polylines (shoulder, elbow, wrist / hip, knee, ankle).
     """
 
-    def __init__(self, points: npt.NDArray[np.float32], profile: npt.NDArray[np.float64] | None = None) -> None:
+    def __init__(
+        self, points: npt.NDArray[np.float32], profile: npt.NDArray[np.float64] | None = None
+    ) -> None:
         p = points.astype(np.float64)
         self.p = p
         # Half widths of the torso measured off the silhouette, one per PROFILE_STEP pixels down the
@@ -112,7 +114,13 @@ class Body:
             pts = centre[:, None, :] + sign * reach[None, :, None] * self.right[None, None, :]
             xs = np.clip(np.round(pts[..., 0]).astype(int), 0, w - 1)
             ys = np.clip(np.round(pts[..., 1]).astype(int), 0, h - 1)
-            inside = torso[ys, xs] & (pts[..., 0] >= 0) & (pts[..., 0] < w) & (pts[..., 1] >= 0) & (pts[..., 1] < h)
+            inside = (
+                torso[ys, xs]
+                & (pts[..., 0] >= 0)
+                & (pts[..., 0] < w)
+                & (pts[..., 1] >= 0)
+                & (pts[..., 1] < h)
+            )
             # The first step out of the torso (the whole reach when it never leaves it).
             out = np.where(inside.all(axis=1), reach.size, np.argmin(inside, axis=1))
             halves.append(out.astype(np.float64))

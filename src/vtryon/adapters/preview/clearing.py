@@ -102,9 +102,7 @@ def lab_distance(lab: Float, colour: Float, light: float) -> Float:
     return np.asarray(np.sqrt((d[..., 0] * light) ** 2 + d[..., 1] ** 2 + d[..., 2] ** 2), np.float32)
 
 
-def _body_weight(
-    body: Body, silhouette: Float, *, legs: bool, forearms: list[float | None]
-) -> Float:
+def _body_weight(body: Body, silhouette: Float, *, legs: bool, forearms: list[float | None]) -> Float:
     """Where skin goes back (0-1): the rough body shape within the person's silhouette, its corners
     rounded and its edge soft (blurred by ``BODY_SOFT`` shoulder spans): arms and shoulders have no
     straight sides or square corners."""
@@ -112,7 +110,9 @@ def _body_weight(
     shape = (body.shape((h, w), legs=legs, forearms=forearms) > 0) & (silhouette > 0.5)
     sigma = max(BODY_SOFT * body.span, 1.0)
     # Blurred at a quarter of the size: the outline it gives is smooth anyway.
-    small = cv2.resize(shape.astype(np.float32), (max(w // 4, 1), max(h // 4, 1)), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        shape.astype(np.float32), (max(w // 4, 1), max(h // 4, 1)), interpolation=cv2.INTER_AREA
+    )
     small = cv2.GaussianBlur(small, (0, 0), max(sigma / 4, 0.5))
     soft = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
     # Re-thresholded around a half, then a ramp two pixels wide: rounded, anti-aliased.
@@ -128,7 +128,10 @@ def _made_skin(
     near_skin = spread(lab, skin.astype(np.float32), side / 12, tone)
     light = lab[..., :1]
     folds, mean = spread_many(
-        light, old.astype(np.float32), (side / SKIN_FOLD_DIVISOR, side / SKIN_MEAN_DIVISOR), np.array([50.0], np.float32)
+        light,
+        old.astype(np.float32),
+        (side / SKIN_FOLD_DIVISOR, side / SKIN_MEAN_DIVISOR),
+        np.array([50.0], np.float32),
     )
     near_skin[..., 0] *= cv2.pow(np.clip(folds[..., 0] / np.maximum(mean[..., 0], 1.0), 0.75, 1.2), 0.35)
     inside = cv2.distanceTransform((body_weight > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
@@ -145,12 +148,14 @@ def _grain(light: Float, skin: Bool) -> Float:
     detail = light - cv2.GaussianBlur(light, (0, 0), 2.0)
     sample = detail[::2, ::2][skin[::2, ::2]]
     strength = float(np.clip(np.std(sample), *GRAIN_RANGE)) if sample.size > 50 else GRAIN_RANGE[0]
-    return np.asarray(np.tile(_GRAIN_TILE, (h // GRAIN_TILE + 1, w // GRAIN_TILE + 1))[:h, :w] * strength, np.float32)
+    return np.asarray(
+        np.tile(_GRAIN_TILE, (h // GRAIN_TILE + 1, w // GRAIN_TILE + 1))[:h, :w] * strength, np.float32
+    )
 
 
 def _grain_tile() -> Float:
-    noise = np.random.default_rng(GRAIN_SEED).standard_normal((GRAIN_TILE, GRAIN_TILE), dtype=np.float32)
-    noise = cv2.GaussianBlur(noise, (0, 0), GRAIN_SIGMA)
+    white = np.random.default_rng(GRAIN_SEED).standard_normal((GRAIN_TILE, GRAIN_TILE), dtype=np.float32)
+    noise = np.asarray(cv2.GaussianBlur(white, (0, 0), GRAIN_SIGMA), np.float32)
     return np.asarray(noise / max(float(noise.std()), 1e-6), np.float32)
 
 

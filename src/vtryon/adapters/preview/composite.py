@@ -75,7 +75,11 @@ def arm_layer(
 
 
 def shading(
-    person: npt.NDArray[np.uint8], material: npt.NDArray[np.bool_], covered: npt.NDArray[np.bool_], *, side: int
+    person: npt.NDArray[np.uint8],
+    material: npt.NDArray[np.bool_],
+    covered: npt.NDArray[np.bool_],
+    *,
+    side: int,
 ) -> Float:
     """The light to put on the new garment (a factor around 1, H x W): only its low frequencies.
 

@@ -18,10 +18,10 @@ import numpy as np
 import numpy.typing as npt
 
 from vtryon.adapters.preview.body import Body, capsule
-from vtryon.adapters.preview.fields import spread
 from vtryon.adapters.preview.clearing import clear, skin_tone
 from vtryon.adapters.preview.composite import arm_layer, blend, shading
 from vtryon.adapters.preview.cutout import cut_out
+from vtryon.adapters.preview.fields import spread
 from vtryon.adapters.preview.fitting import leg_grids, lower_scale, scale, sleeve_grids, torso_grids
 from vtryon.adapters.preview.hair import hair_in_front
 from vtryon.adapters.preview.keypoints import GarmentPoints, find_points
@@ -121,8 +121,12 @@ def _outline(person: Float, span: float) -> Float:
     (a garment is a little looser than the body, the segmentation's edge a little off), its edge
     smoothed over ``OUTLINE_SOFT`` spans so that cut-off cuffs and hems are rounded, not stepped."""
     grow = max(1, round(OUTLINE_EASE * span))
-    solid = cv2.dilate((person > 0.5).astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1,) * 2))
-    return np.clip(_soft(solid.astype(np.float32), OUTLINE_SOFT * span) * 2.0 - 0.5, 0.0, 1.0).astype(np.float32)
+    solid = cv2.dilate(
+        (person > 0.5).astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1,) * 2)
+    )
+    return np.clip(_soft(solid.astype(np.float32), OUTLINE_SOFT * span) * 2.0 - 0.5, 0.0, 1.0).astype(
+        np.float32
+    )
 
 
 def _soft(layer: Float, sigma: float) -> Float:
@@ -230,7 +234,9 @@ def _cover_arms(colours: Image, over: Float, under: Float, body: Body, ends: lis
     fallback = np.median(colours[solid], axis=0).astype(np.float32)
     filled = spread(colours.astype(np.float32), solid.astype(np.float32), SLEEVE_FILL * body.span, fallback)
     mix = over[..., None]
-    colours[:] = np.where(gap[..., None], np.clip(colours * mix + filled * (1.0 - mix), 0, 255), colours).astype(np.uint8)
+    colours[:] = np.where(
+        gap[..., None], np.clip(colours * mix + filled * (1.0 - mix), 0, 255), colours
+    ).astype(np.uint8)
     over[:] = np.where(gap, 1.0, over)
 
 
