@@ -58,6 +58,7 @@ from _common import report  # noqa: E402
 from vtryon.adapters.mediapipe.pose_masker import MediaPipeMasker  # noqa: E402
 from vtryon.adapters.preview.cutout import cut_out  # noqa: E402
 from vtryon.adapters.preview.engine import PreviewEngine  # noqa: E402
+from vtryon.adapters.shared.landmarks import L_HIP, L_KNEE, chest  # noqa: E402
 from vtryon.adapters.shared.pose import Pose, PoseDetector  # noqa: E402
 from vtryon.domain.tryon import ClothType, TryOnParams  # noqa: E402
 
@@ -138,11 +139,9 @@ def old_garment(person: np.ndarray, pose: Pose, region: np.ndarray, seed: np.nda
 def seeds(pose: Pose) -> tuple[np.ndarray, np.ndarray]:
     """(chest, thigh) points: where the person's top and their trousers or skirt surely are."""
     p = pose.points.astype(np.float64)
-    shoulders, hips = (p[11] + p[12]) / 2, (p[23] + p[24]) / 2
-    chest = shoulders + (hips - shoulders) * 0.35
     # A thigh, not the gap between the legs.
-    thigh = p[23] + (p[25] - p[23]) * 0.3
-    return chest, thigh
+    thigh = p[L_HIP] + (p[L_KNEE] - p[L_HIP]) * 0.3
+    return chest(p), thigh
 
 
 def span(pose: Pose) -> float:
@@ -291,8 +290,8 @@ def measure(
     person = case.person
     pose = detector.detect(person)
     s = span(pose)
-    chest, thigh = seeds(pose)
-    seed = thigh if case.cloth_type is ClothType.LOWER else chest
+    middle, thigh = seeds(pose)
+    seed = thigh if case.cloth_type is ClothType.LOWER else middle
     region = ClothType.LOWER if case.cloth_type is ClothType.LOWER else ClothType.UPPER
     old = old_garment(person, pose, masker.mask(person, region), seed)
     if case.cloth_type is ClothType.OVERALL:

@@ -11,6 +11,28 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from vtryon.adapters.shared.landmarks import (
+    L_ANKLE,
+    L_ELBOW,
+    L_EYE,
+    L_HIP,
+    L_INDEX,
+    L_KNEE,
+    L_MOUTH,
+    L_SHOULDER,
+    L_WRIST,
+    R_ANKLE,
+    R_ELBOW,
+    R_EYE,
+    R_HIP,
+    R_INDEX,
+    R_KNEE,
+    R_MOUTH,
+    R_SHOULDER,
+    R_WRIST,
+    chest,
+)
+
 __all__ = ("Body", "along", "capsule")
 
 Vec = npt.NDArray[np.float64]
@@ -28,10 +50,6 @@ FOREARM = 0.22
 #: An upper arm is this much wider than its forearm, and at most this wide (shoulder spans).
 UPPER_ARM_RATIO = 1.25
 UPPER_ARM_MAX = 0.32
-
-NOSE, L_EYE, R_EYE, L_MOUTH, R_MOUTH = 0, 2, 5, 9, 10
-L_SHOULDER, R_SHOULDER, L_ELBOW, R_ELBOW, L_WRIST, R_WRIST = 11, 12, 13, 14, 15, 16
-L_HIP, R_HIP, L_KNEE, R_KNEE, L_ANKLE, R_ANKLE = 23, 24, 25, 26, 27, 28
 
 
 def along(path: list[Vec], distance: float) -> tuple[Vec, Vec]:
@@ -137,6 +155,11 @@ class Body:
         return ys[:, None] + xs[None, :]
 
     @property
+    def chest(self) -> Vec:
+        """The middle of the chest: where the person's top surely is (``landmarks.chest``)."""
+        return chest(self.p)
+
+    @property
     def waist(self) -> float:
         """How far down the spine the waist is (where trousers and skirts start): 30 % of the way up
         from the hip joints, as the masker draws it."""
@@ -171,7 +194,7 @@ class Body:
     def hand_patches(self) -> list[tuple[int, int, int]]:
         """(x, y, half size) of the back of each hand, between the wrist and the index knuckle."""
         out = []
-        for wrist, index in ((L_WRIST, 19), (R_WRIST, 20)):
+        for wrist, index in ((L_WRIST, L_INDEX), (R_WRIST, R_INDEX)):
             centre = (self.p[wrist] + self.p[index]) / 2
             out.append((round(float(centre[0])), round(float(centre[1])), max(2, round(0.04 * self.span))))
         return out

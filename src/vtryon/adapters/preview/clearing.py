@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from vtryon.adapters.preview.body import Body
 from vtryon.adapters.preview.fields import spread, spread_many
+from vtryon.adapters.shared.colour import lab_distance, to_lab
 from vtryon.domain.tryon import ClothType
 
 __all__ = ("Cleared", "clear", "lab_distance", "skin_tone", "to_lab")
@@ -63,11 +64,6 @@ class Cleared:
     forearms: list[float | None]
 
 
-def to_lab(image: npt.NDArray[np.uint8]) -> Float:
-    """CIE Lab, L in 0-100 (float conversion: no 8-bit rounding of a and b)."""
-    return np.asarray(cv2.cvtColor(image.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab), np.float32)
-
-
 def skin_tone(person: npt.NDArray[np.uint8], body: Body) -> npt.NDArray[np.float32]:
     """The person's skin colour (Lab), measured where the mask never reaches: the cheeks and nose, and
     the backs of the hands when they agree with the face (a hand off the photo reads background)."""
@@ -94,12 +90,6 @@ def _patch_colour(lab: Float, point: npt.NDArray[np.float64], radius: int) -> Fl
     x, y = round(float(point[0])), round(float(point[1]))
     patch = lab[max(y - radius, 0) : min(y + radius + 1, h), max(x - radius, 0) : min(x + radius + 1, w)]
     return None if patch.size == 0 else np.asarray(np.median(patch.reshape(-1, 3), axis=0), np.float32)
-
-
-def lab_distance(lab: Float, colour: Float, light: float) -> Float:
-    """Lab distance with lightness weighted by ``light`` (shading changes lightness, not hue)."""
-    d = lab - colour
-    return np.asarray(np.sqrt((d[..., 0] * light) ** 2 + d[..., 1] ** 2 + d[..., 2] ** 2), np.float32)
 
 
 def _body_weight(body: Body, silhouette: Float, *, legs: bool, forearms: list[float | None]) -> Float:
@@ -190,7 +180,7 @@ def clear(
         waist = body.along_spine((h, w)) > body.waist
         other = waist if cloth_type is ClothType.UPPER else ~waist
         if cloth_type is ClothType.UPPER:
-            seed = body.at(0.35 * body.torso_length + 0.1 * body.span, 0.0)
+            seed = body.chest
         else:
             seed = body.legs[0][0] + (body.legs[0][1] - body.legs[0][0]) * 0.3
         colour = _patch_colour(lab, seed, max(3, side // 100))

@@ -6,8 +6,18 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vtryon.adapters.preview.clearing import lab_distance, to_lab
 from vtryon.adapters.preview.fields import spread_many
+from vtryon.adapters.shared.colour import lab_distance, to_lab
+from vtryon.adapters.shared.landmarks import (
+    L_ELBOW,
+    L_INDEX,
+    L_SHOULDER,
+    L_WRIST,
+    R_ELBOW,
+    R_INDEX,
+    R_SHOULDER,
+    R_WRIST,
+)
 
 __all__ = ("arm_layer", "blend", "shading")
 
@@ -33,9 +43,6 @@ FOLD_RANGE = (0.8, 1.15)
 FOLD_GAIN = 0.3
 LIGHT_RANGE = (0.7, 1.2)
 LIGHT_GAIN = 0.25
-
-L_SHOULDER, R_SHOULDER, L_ELBOW, R_ELBOW, L_WRIST, R_WRIST = 11, 12, 13, 14, 15, 16
-L_INDEX, R_INDEX = 19, 20
 
 
 def arm_layer(

@@ -28,6 +28,7 @@ from vtryon.adapters.preview.keypoints import GarmentPoints, find_points
 from vtryon.adapters.preview.limits import LIMITS
 from vtryon.adapters.preview.mesh import GridMaps, grid_maps
 from vtryon.adapters.preview.parts import find_lower_parts, find_parts
+from vtryon.adapters.shared.landmarks import L_HIP, L_SHOULDER, R_HIP, R_SHOULDER
 from vtryon.adapters.shared.pose import PoseDetector, check_image
 from vtryon.domain.errors import Cancelled, ErrorCode, InvalidInput
 from vtryon.domain.tryon import ClothType, TryOnParams
@@ -367,7 +368,8 @@ class PreviewEngine:
         check_stop()
         # Widths come per image side; the arm layer wants them per pose side.
         image_left_is_pose_left = (
-            pose.points[11][0] + pose.points[23][0] <= pose.points[12][0] + pose.points[24][0]
+            pose.points[L_SHOULDER][0] + pose.points[L_HIP][0]
+            <= pose.points[R_SHOULDER][0] + pose.points[R_HIP][0]
         )
         widths = cleared.forearms if image_left_is_pose_left else cleared.forearms[::-1]
         arms = arm_layer(

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vtryon.adapters.preview.body import Body
-from vtryon.adapters.preview.clearing import to_lab
+from vtryon.adapters.shared.colour import lab_distance, to_lab
 
 __all__ = ("hair_in_front",)
 
@@ -22,13 +22,10 @@ Bool = npt.NDArray[np.bool_]
 
 #: Lab distance (lightness halved) within which a pixel has the hair's colour.
 HAIR_DE = 16.0
+#: Hair's lightness counts half: its shine and shadow are the same hair.
+HAIR_LIGHTNESS = 0.5
 #: The old top must differ at least this much from the hair for colour to tell them apart.
 DISTINCT_DE = 24.0
-
-
-def _distance(lab: npt.NDArray[np.float32], colour: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    d = lab - colour
-    return np.asarray(np.sqrt((0.5 * d[..., 0]) ** 2 + d[..., 1] ** 2 + d[..., 2] ** 2), np.float32)
 
 
 def hair_in_front(
@@ -75,17 +72,20 @@ def hair_in_front(
     hair = np.asarray(np.median(pixels, axis=0), np.float32)
     # Closer than HAIR_DE to the skin (fair hair on fair skin), the hair's own tolerance shrinks so
     # that the face and neck are not taken for hair.
-    limit = min(HAIR_DE, 0.6 * float(_distance(hair[None, None], tone)[0, 0]))
+    limit = min(HAIR_DE, 0.6 * float(lab_distance(hair[None, None], tone, HAIR_LIGHTNESS)[0, 0]))
     if limit < 4.0:
         return out  # bald, or hair the colour of skin: nothing to keep apart
-    chest = body.at(0.35 * body.torso_length + 0.1 * body.span, 0.0)
+    chest = body.chest
     cx, cy = (
         int(np.clip((chest[0] - left) // 2, 0, small[0] - 1)),
         int(np.clip(chest[1] // 2, 0, small[1] - 1)),
     )
-    if cy < small[1] and float(_distance(lab[cy, cx][None, None], hair)[0, 0]) < DISTINCT_DE:
+    if (
+        cy < small[1]
+        and float(lab_distance(lab[cy, cx][None, None], hair, HAIR_LIGHTNESS)[0, 0]) < DISTINCT_DE
+    ):
         return out
-    like = (_distance(lab, hair) < limit) & on_person
+    like = (lab_distance(lab, hair, HAIR_LIGHTNESS) < limit) & on_person
     count, labels = cv2.connectedComponents(like.astype(np.uint8), connectivity=8)
     if count <= 1:
         return out
