@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vtryon.adapters.preview.body import Body, capsule
-from vtryon.adapters.preview.clearing import clear, skin_tone
+from vtryon.adapters.preview.clearing import Cleared, clear, skin_tone
 from vtryon.adapters.preview.composite import arm_layer, blend, shading
 from vtryon.adapters.preview.cutout import cut_out
 from vtryon.adapters.preview.fields import spread
@@ -29,7 +29,7 @@ from vtryon.adapters.preview.limits import LIMITS
 from vtryon.adapters.preview.mesh import GridMaps, grid_maps
 from vtryon.adapters.preview.parts import find_lower_parts, find_parts
 from vtryon.adapters.shared.landmarks import L_HIP, L_SHOULDER, R_HIP, R_SHOULDER
-from vtryon.adapters.shared.pose import PoseDetector, check_image
+from vtryon.adapters.shared.pose import Pose, PoseDetector, check_image
 from vtryon.domain.errors import Cancelled, ErrorCode, InvalidInput
 from vtryon.domain.tryon import ClothType, TryOnParams
 from vtryon.ports.diffusion import ProgressCallback, StopCheck
@@ -259,6 +259,98 @@ def _lay_lower(
     return garment, garment, under, np.zeros_like(under), 0.35
 
 
+def _prepared(cloth: Image) -> tuple[Image, Mask]:
+    """(garment photo at its working size with its edge colours spread outwards, its alpha)."""
+    factor = min(1.0, CLOTH_WORK_SIDE / max(cloth.shape[:2]))
+    if factor < 1.0:
+        size = (round(cloth.shape[1] * factor), round(cloth.shape[0] * factor))
+        cloth = np.asarray(cv2.resize(cloth, size, interpolation=cv2.INTER_AREA), np.uint8)
+    # The outermost ring of the cut-out is mixed with the background (or its shadow): drop it, and
+    # let the garment's own colours bleed outwards over it instead.
+    alpha = np.asarray(cv2.erode(cut_out(cloth), np.ones((3, 3), np.uint8)), np.uint8)
+    return _bleed(cloth, alpha), alpha
+
+
+@dataclass(slots=True)
+class _Laid:
+    """The garment laid on the body, in the mask's box: torso colours, sleeve colours, torso alpha,
+    sleeves alpha, and how far down the arm the arms come in front (arm units)."""
+
+    garment: Image
+    sleeve_colours: Image
+    under: Float
+    over: Float
+    arms_from: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Scene:
+    """The person in the mask's box (``crop``, corner ``offset``): the body in its coordinates, the
+    person with the old garment taken off, the hair in front, the photo's long side."""
+
+    crop: tuple[slice, slice]
+    offset: npt.NDArray[np.float32]
+    body: Body
+    cleared: Cleared
+    hair: npt.NDArray[np.bool_]
+    side: int
+
+
+def _scene(person: Image, pose: Pose, mask: Mask, cloth_type: ClothType) -> _Scene:
+    ys, xs = np.nonzero(mask > 127)
+    top, bottom, left, right = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
+    crop = (slice(top, bottom), slice(left, right))
+    side = max(person.shape[:2])
+    body = Body(pose.points).with_outline(pose.person)
+    local = body.moved(np.array([left, top], np.float64))
+    tone = skin_tone(person, body)
+    hair = np.zeros((bottom - top, right - left), np.bool_)
+    if cloth_type is not ClothType.LOWER:
+        hair = hair_in_front(person, pose.person, body, tone)[crop]
+    cleared = clear(
+        person[crop], pose.person[crop], mask[crop], local, tone, cloth_type, side=side, keep=hair
+    )
+    return _Scene(crop, np.array([left, top], np.float32), local, cleared, hair, side)
+
+
+def _arms(pose: Pose, scene: _Scene, start: float) -> Float:
+    """Where the arms are in front (0-1), from ``start`` down the arm (arm units)."""
+    # Widths come per image side; the arm layer wants them per pose side.
+    p = pose.points
+    image_left_is_pose_left = p[L_SHOULDER][0] + p[L_HIP][0] <= p[R_SHOULDER][0] + p[R_HIP][0]
+    widths = scene.cleared.forearms if image_left_is_pose_left else scene.cleared.forearms[::-1]
+    return arm_layer(p - scene.offset, pose.person[scene.crop], start=start, forearms=(widths[0], widths[1]))
+
+
+def _composite(person: Image, pose: Pose, mask: Mask, scene: _Scene, laid: _Laid) -> Fitting:
+    """The torso under the arms, the sleeves over them, hair in front, the person's light on both."""
+    crop, cleared = scene.crop, scene.cleared
+    # An arm is in front only where the photo shows the arm: its skin, or the old garment's sleeve
+    # over it; not the trousers or background a capsule also reaches (a hand in a pocket).
+    arms = _arms(pose, scene, laid.arms_from) * (cleared.skin | cleared.old)
+    # A sleeve shows beside the torso and over the arm, not over the chest: where it lies on the
+    # torso away from the arm (a hanging sleeve's inner side) it is behind it.
+    over = laid.over * np.maximum(1.0 - laid.under, _arms(pose, scene, 0.0))
+    mix = over[..., None]
+    garment = np.rint(laid.garment * (1.0 - mix) + laid.sleeve_colours * mix).astype(np.uint8)
+    # Hair over the shoulders is in front of the garment too.
+    inside = ((mask[crop] > 127) & ~scene.hair).astype(np.float32)
+    visible = np.maximum(_main_piece(laid.under * (1.0 - arms) * inside), over) * inside
+    # Only the light goes onto the new fabric, read off the old garment's inside: never its print,
+    # seams or edges, nor what lies beside it.
+    shade = shading(person[crop], cleared.old, visible > 0.5, side=scene.side)
+    result = person.copy()
+    result[crop] = blend(cleared.image, garment, visible, mask[crop], shade)
+    h, w = person.shape[:2]
+    full_garment = np.zeros_like(person)
+    full_garment[crop] = garment
+    coverage = np.zeros((h, w), np.float32)
+    coverage[crop] = np.maximum(laid.under, over) * (mask[crop] > 127)
+    shown = np.zeros((h, w), np.float32)
+    shown[crop] = visible
+    return Fitting(image=result, garment=full_garment, coverage=coverage, visible=shown)
+
+
 class PreviewEngine:
     """``Diffusion`` port, classical. Deterministic: ``params.seed`` and the step count are not used;
     progress is reported per stage (``STAGES`` of them). ``close`` frees the pose model."""
@@ -322,14 +414,7 @@ class PreviewEngine:
         advance()
         # 3. The garment, cut out of its photo.
         check_stop()
-        factor = min(1.0, CLOTH_WORK_SIDE / max(cloth.shape[:2]))
-        if factor < 1.0:
-            size = (round(cloth.shape[1] * factor), round(cloth.shape[0] * factor))
-            cloth = np.asarray(cv2.resize(cloth, size, interpolation=cv2.INTER_AREA), np.uint8)
-        # The outermost ring of the cut-out is mixed with the background (or its shadow): drop it,
-        # and let the garment's own colours bleed outwards over it instead.
-        alpha = np.asarray(cv2.erode(cut_out(cloth), np.ones((3, 3), np.uint8)), np.uint8)
-        cloth = _bleed(cloth, alpha)
+        cloth, alpha = _prepared(cloth)
         advance()
         # 4. Key points.
         check_stop()
@@ -338,76 +423,23 @@ class PreviewEngine:
         # 5. Within the mask's box only (nothing outside the mask changes, and the box is often a third
         #    of the photo): take the old garment off, lay the new one's parts on the body.
         check_stop()
-        h, w = person.shape[:2]
-        side = max(h, w)
-        ys, xs = np.nonzero(mask > 127)
-        top, bottom, left, right = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
-        crop = (slice(top, bottom), slice(left, right))
-        body = Body(pose.points).with_outline(pose.person)
-        local = body.moved(np.array([left, top], np.float64))
-        tone = skin_tone(person, body)
-        box = (bottom - top, right - left)
-        hair = np.zeros(box, np.bool_)
-        if cloth_type is not ClothType.LOWER:
-            hair = hair_in_front(person, pose.person, body, tone)[crop]
-        cleared = clear(
-            person[crop], pose.person[crop], mask[crop], local, tone, cloth_type, side=side, keep=hair
-        )
+        scene = _scene(person, pose, mask, cloth_type)
+        box = scene.cleared.image.shape[:2]
         if cloth_type is ClothType.LOWER:
-            garment, sleeve_colours, under, over, arms_from = _lay_lower(cloth, alpha, points, local, box)
+            laid = _Laid(*_lay_lower(cloth, alpha, points, scene.body, box))
         else:
-            garment, sleeve_colours, under, over, arms_from = _lay_upper(
-                cloth, alpha, points, local, box, dress=cloth_type is ClothType.OVERALL
-            )
+            dress = cloth_type is ClothType.OVERALL
+            laid = _Laid(*_lay_upper(cloth, alpha, points, scene.body, box, dress=dress))
         # The body's outline bounds the garment: nothing stands off the arm or beside the torso.
-        outline = _outline(pose.person[crop], local.span)
-        under *= outline
-        over *= outline
+        outline = _outline(pose.person[scene.crop], scene.body.span)
+        laid.under *= outline
+        laid.over *= outline
         advance()
         # 6. Composite: the torso under the arms, the sleeves over them, the person's light on both.
         check_stop()
-        # Widths come per image side; the arm layer wants them per pose side.
-        image_left_is_pose_left = (
-            pose.points[L_SHOULDER][0] + pose.points[L_HIP][0]
-            <= pose.points[R_SHOULDER][0] + pose.points[R_HIP][0]
-        )
-        widths = cleared.forearms if image_left_is_pose_left else cleared.forearms[::-1]
-        arms = arm_layer(
-            pose.points - np.array([left, top], np.float32),
-            pose.person[crop],
-            start=arms_from,
-            forearms=(widths[0], widths[1]),
-        )
-        # A sleeve shows beside the torso and over the arm, not over the chest: where it lies on the
-        # torso away from the arm (a hanging sleeve's inner side) it is behind it.
-        whole_arms = arm_layer(
-            pose.points - np.array([left, top], np.float32),
-            pose.person[crop],
-            start=0.0,
-            forearms=(widths[0], widths[1]),
-        )
-        # An arm is in front only where the photo shows the arm: its skin, or the old garment's sleeve
-        # over it; not the trousers or background a capsule also reaches (a hand in a pocket).
-        arms = arms * (cleared.skin | cleared.old)
-        over = over * np.maximum(1.0 - under, whole_arms)
-        mix = over[..., None]
-        garment = np.rint(garment * (1.0 - mix) + sleeve_colours * mix).astype(np.uint8)
-        # Hair over the shoulders is in front of the garment too.
-        inside = ((mask[crop] > 127) & ~hair).astype(np.float32)
-        visible = np.maximum(_main_piece(under * (1.0 - arms) * inside), over) * inside
-        result = person.copy()
-        # Only the light goes onto the new fabric, read off the old garment's inside: never its
-        # print, seams or edges, nor what lies beside it.
-        shade = shading(person[crop], cleared.old, visible > 0.5, side=side)
-        result[crop] = blend(cleared.image, garment, visible, mask[crop], shade)
+        fitting = _composite(person, pose, mask, scene, laid)
         advance()
-        full_garment = np.zeros_like(person)
-        full_garment[crop] = garment
-        coverage = np.zeros((h, w), np.float32)
-        coverage[crop] = np.maximum(under, over) * (mask[crop] > 127)
-        shown = np.zeros((h, w), np.float32)
-        shown[crop] = visible
-        return Fitting(image=result, garment=full_garment, coverage=coverage, visible=shown)
+        return fitting
 
     def close(self) -> None:
         self._pose.close()
