@@ -31,6 +31,17 @@ Bool = npt.NDArray[np.bool_]
 #: (skin in shadow is darker, not another hue).
 SKIN_DE = 14.0
 LIGHT_WEIGHT = 0.25
+#: A thigh's colour is read this share of the way from the hip to the knee (not the gap between legs) ...
+THIGH_DOWN = 0.3
+#: ... and the chest's or thigh's, over a patch the photo's long side over this (at least 3 px) ...
+PATCH_DIVISOR = 100
+#: ... and across the waist, what is within this Lab distance of it (lightness halved) is the old garment.
+SAME_DE = 22.0
+SAME_LIGHTNESS = 0.5
+#: Under this person probability a pixel is background (to spread from) ...
+OFF_PERSON = 0.3
+#: ... within the photo's long side over this.
+BACKGROUND_DIVISOR = 30
 #: Made skin's outline is rounded by a blur of this many shoulder spans.
 BODY_SOFT = 0.03
 #: Made skin is darker towards the body's outline, by up to this share ...
@@ -168,30 +179,13 @@ def clear(
     not take the trousers off); a lower one above the waist only what has the colour of the thigh.
     ``keep`` marks what is not clothing although it is in the mask (hair over the shoulders).
     """
-    h, w = mask.shape
     lab = to_lab(person)
     on_person = silhouette > 0.5
     skin = (lab_distance(lab, tone, LIGHT_WEIGHT) < SKIN_DE) & on_person
-    inside = mask > 127
-    old = inside & on_person & ~skin
-    if keep is not None:
-        old &= ~keep
-    if cloth_type is not ClothType.OVERALL:
-        waist = body.along_spine((h, w)) > body.waist
-        other = waist if cloth_type is ClothType.UPPER else ~waist
-        if cloth_type is ClothType.UPPER:
-            seed = body.chest
-        else:
-            seed = body.legs[0][0] + (body.legs[0][1] - body.legs[0][0]) * 0.3
-        colour = _patch_colour(lab, seed, max(3, side // 100))
-        same = lab_distance(lab, colour, 0.5) < 22.0 if colour is not None else np.zeros((h, w), np.bool_)
-        old &= ~other | same
+    old = _old_garment(lab, mask > 127, on_person & ~skin, body, cloth_type, side=side, keep=keep)
     forearms = body.forearm_widths(skin)
     if not old.any():
         return Cleared(person.copy(), old, skin, forearms)
-    # Anti-aliased edges between the old garment and skin or background belong to neither colour.
-    grown = cv2.dilate(old.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    old = grown & inside
     legs = cloth_type is not ClothType.UPPER
     body_weight = _body_weight(body, silhouette, legs=legs, forearms=forearms)
     # Whole-array selects (np.where, cv2.copyTo) rather than boolean indexing: on a crop of a
@@ -202,19 +196,61 @@ def clear(
         out_lab = np.where((old & (body_weight > 0))[..., None], near_skin, out_lab)
     to_background = old & (body_weight < 1)
     if to_background.any():
-        around = (silhouette < 0.3) & ~old
-        sample = lab[::4, ::4][around[::4, ::4]]
-        fallback = np.median(sample, axis=0) if sample.size else tone
-        background = spread(lab, around.astype(np.float32), side / 30, np.asarray(fallback, np.float32))
+        background = _background(lab, silhouette, old, tone, side)
         # Skin and background meet along a soft edge (the body's outline, anti-aliased), not a cut.
         mix = body_weight[..., None]
         out_lab = np.where(to_background[..., None], out_lab * mix + background * (1 - mix), out_lab)
-
     rgb = cv2.cvtColor(np.ascontiguousarray(out_lab, np.float32), cv2.COLOR_Lab2RGB)
     filled = np.clip(rgb * 255.0 + 0.5, 0, 255).astype(np.uint8)
     image = person.copy()
     cv2.copyTo(filled, old.astype(np.uint8), image)
     return Cleared(image, old, skin, forearms)
+
+
+def _old_garment(
+    lab: Float,
+    inside: Bool,
+    clothed: Bool,
+    body: Body,
+    cloth_type: ClothType,
+    *,
+    side: int,
+    keep: Bool | None,
+) -> Bool:
+    """The old garment of ``cloth_type``: in the mask, on the person and not skin (``clothed``), not
+    ``keep``; across the waist only what has the colour of the chest (a top) or of the thigh
+    (trousers), so that a top does not take the trousers off. Grown by a pixel: anti-aliased edges
+    between it and skin or background belong to neither colour."""
+    h, w = inside.shape
+    old = inside & clothed
+    if keep is not None:
+        old &= ~keep
+    if cloth_type is not ClothType.OVERALL:
+        waist = body.along_spine((h, w)) > body.waist
+        other = waist if cloth_type is ClothType.UPPER else ~waist
+        if cloth_type is ClothType.UPPER:
+            seed = body.chest
+        else:
+            hip, knee = body.legs[0][0], body.legs[0][1]
+            seed = hip + (knee - hip) * THIGH_DOWN
+        colour = _patch_colour(lab, seed, max(3, side // PATCH_DIVISOR))
+        same = (
+            lab_distance(lab, colour, SAME_LIGHTNESS) < SAME_DE
+            if colour is not None
+            else np.zeros((h, w), np.bool_)
+        )
+        old &= ~other | same
+    if not old.any():
+        return old
+    return np.asarray(cv2.dilate(old.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & inside)
+
+
+def _background(lab: Float, silhouette: Float, old: Bool, tone: Float, side: int) -> Float:
+    """The background around the person (off the silhouette, not the old garment) spread inwards."""
+    around = (silhouette < OFF_PERSON) & ~old
+    sample = lab[::4, ::4][around[::4, ::4]]
+    fallback = np.median(sample, axis=0) if sample.size else tone
+    return spread(lab, around.astype(np.float32), side / BACKGROUND_DIVISOR, np.asarray(fallback, np.float32))
 
 
 _GRAIN_TILE = _grain_tile()
