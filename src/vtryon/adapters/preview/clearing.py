@@ -48,6 +48,13 @@ BODY_SOFT = 0.03
 ROUNDING = 0.12
 #: ... over this depth (shoulder spans) from the outline: about an arm's radius.
 ROUND_DEPTH = 0.12
+#: The skin tone (Lab) when the face is out of the photo.
+DEFAULT_TONE = np.array([65.0, 15.0, 20.0], np.float32)
+#: Made skin takes the colour of the visible skin within the photo's long side over this.
+SKIN_DIVISOR = 12
+#: The old garment's folds carry onto made skin within this range, damped by this exponent.
+SKIN_FOLD_RANGE = (0.75, 1.2)
+SKIN_FOLD_GAIN = 0.35
 #: The old garment's folds carried onto made skin are blurred by the long side over this.
 SKIN_FOLD_DIVISOR = 150.0
 #: ... over their mean within the long side over this.
@@ -86,7 +93,7 @@ def skin_tone(person: npt.NDArray[np.uint8], body: Body) -> npt.NDArray[np.float
 
     face = patch(*body.face_patch())
     if not face.size:
-        return np.array([65.0, 15.0, 20.0], np.float32)
+        return DEFAULT_TONE.copy()
     tone = np.median(face, axis=0)
     samples = [face]
     for hand in body.hand_patches():
@@ -126,7 +133,7 @@ def _made_skin(
     """Skin (Lab) for where the old garment was: the colour of the nearest visible skin, lit by the
     old garment's soft folds, darker towards the body's outline (an arm is round), with the grain of
     the person's own skin (a flat fill reads as a painted block)."""
-    near_skin = spread(lab, skin.astype(np.float32), side / 12, tone)
+    near_skin = spread(lab, skin.astype(np.float32), side / SKIN_DIVISOR, tone)
     light = lab[..., :1]
     folds, mean = spread_many(
         light,
@@ -134,7 +141,9 @@ def _made_skin(
         (side / SKIN_FOLD_DIVISOR, side / SKIN_MEAN_DIVISOR),
         np.array([50.0], np.float32),
     )
-    near_skin[..., 0] *= cv2.pow(np.clip(folds[..., 0] / np.maximum(mean[..., 0], 1.0), 0.75, 1.2), 0.35)
+    near_skin[..., 0] *= cv2.pow(
+        np.clip(folds[..., 0] / np.maximum(mean[..., 0], 1.0), *SKIN_FOLD_RANGE), SKIN_FOLD_GAIN
+    )
     inside = cv2.distanceTransform((body_weight > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
     depth = np.clip(inside / max(ROUND_DEPTH * span, 1.0), 0.0, 1.0)
     near_skin[..., 0] *= 1.0 - ROUNDING * (1.0 - depth) ** 2

@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from vtryon.adapters.preview.body import MIN_SPAN, UPPER_ARM_RATIO
 from vtryon.adapters.preview.fields import spread_many
 from vtryon.adapters.shared.colour import lab_distance, to_lab
 from vtryon.adapters.shared.landmarks import (
@@ -22,6 +23,16 @@ from vtryon.adapters.shared.landmarks import (
 __all__ = ("arm_layer", "blend", "shading")
 
 Float = npt.NDArray[np.float32]
+
+#: Arms in front start this far down the upper arm by default (a third: a sleeveless top keeps its
+#: shoulders).
+ARMS_START = 0.35
+#: An arm in front is as wide as its measured forearm and this much more (the capsule's ends are
+#: round), at most ``FOREARM_MAX`` shoulder spans (the default when none was measured); the upper arm
+#: ``body.UPPER_ARM_RATIO`` times that; the hand, wrist to index knuckle, ``HAND`` spans.
+FOREARM_EASE = 1.15
+FOREARM_MAX = 0.24
+HAND = 0.2
 
 #: The old garment is read this far (a share of the photo's long side) inside its outline: its edge
 #: pixels are mixed with whatever is beside it.
@@ -49,7 +60,7 @@ def arm_layer(
     points: npt.NDArray[np.float32],
     person: Float,
     *,
-    start: float = 0.35,
+    start: float = ARMS_START,
     forearms: tuple[float | None, float | None] = (None, None),
 ) -> Float:
     """Where the person's arms are (0-1): limb capsules cut to the person's silhouette.
@@ -60,17 +71,17 @@ def arm_layer(
     the garment beside it.
     """
     h, w = person.shape
-    span = max(float(np.hypot(*(points[L_SHOULDER] - points[R_SHOULDER]))), 8.0)
+    span = max(float(np.hypot(*(points[L_SHOULDER] - points[R_SHOULDER]))), MIN_SPAN)
     canvas = np.zeros((h, w), np.uint8)
     limbs = ((L_SHOULDER, L_ELBOW, L_WRIST, L_INDEX), (R_SHOULDER, R_ELBOW, R_WRIST, R_INDEX))
     for (sh, el, wr, tip), measured in zip(limbs, forearms, strict=True):
-        fore = min(1.15 * measured / span, 0.24) if measured else 0.24
+        fore = min(FOREARM_EASE * measured / span, FOREARM_MAX) if measured else FOREARM_MAX
         upper = points[sh] + (points[el] - points[sh]) * min(start, 1.0)
         lower = points[el] + (points[wr] - points[el]) * min(max(start - 1.0, 0.0), 1.0)
         for a, b, thick in (
-            (upper, points[el], 1.25 * fore if start < 1.0 else 0.0),
+            (upper, points[el], UPPER_ARM_RATIO * fore if start < 1.0 else 0.0),
             (lower, points[wr], fore),
-            (points[wr], points[tip], 0.2),
+            (points[wr], points[tip], HAND),
         ):
             if thick == 0.0:
                 continue

@@ -41,6 +41,18 @@ __all__ = ("LIMITS", "Fitting", "PreviewEngine")
 #: costs grow with the pixel count.
 CLOTH_WORK_SIDE = 768
 STAGES = 5
+#: The garment's edge colours spread outwards with this blur (quarter-size pixels).
+BLEED_SIGMA = 1.5
+#: A piece of torso an arm cuts off is dropped under this share of the largest piece's area (a side
+#: seen beyond a hanging arm); larger ones stay (an arm across the chest really does split it).
+SLIVER = 0.1
+#: Sleeves are warped from the garment photo beyond this share of the torso band's half width.
+SLEEVE_ROOT = 0.97
+#: Arms come in front of the torso from this share of the way to where the shortest sleeve ends
+#: (arm units) ...
+ARMS_UNDER_SLEEVE = 0.9
+#: ... or, without sleeves, from a third down the upper arm (a sleeveless garment keeps its shoulders).
+ARMS_FROM = 0.35
 #: A sleeve covers its arm with a capsule this wide (shoulder spans; upper arm, forearm): an arm's
 #: widest, since the body's outline trims what stands off the arm.
 SLEEVE_COVER = (0.4, 0.32)
@@ -88,10 +100,10 @@ def _bleed(cloth: Image, alpha: Mask) -> Image:
     solid = (alpha > 127).astype(np.uint8)
     garment_only = cv2.bitwise_and(cloth, cloth, mask=solid)
     weight = cv2.GaussianBlur(
-        cv2.resize(solid.astype(np.float32), small, interpolation=cv2.INTER_AREA), (0, 0), 1.5
+        cv2.resize(solid.astype(np.float32), small, interpolation=cv2.INTER_AREA), (0, 0), BLEED_SIGMA
     )
     colours = cv2.resize(garment_only.astype(np.float32), small, interpolation=cv2.INTER_AREA)
-    spread = cv2.GaussianBlur(colours, (0, 0), 1.5) / np.maximum(weight, 1e-3)[..., None]
+    spread = cv2.GaussianBlur(colours, (0, 0), BLEED_SIGMA) / np.maximum(weight, 1e-3)[..., None]
     filled = cv2.resize(np.clip(spread, 0, 255).astype(np.uint8), (w, h), interpolation=cv2.INTER_LINEAR)
     out = cloth.copy()
     cv2.copyTo(filled, 1 - solid, out)
@@ -109,7 +121,7 @@ def _main_piece(layer: Float) -> Float:
     keep = np.zeros(count, bool)
     keep[1 + int(np.argmax(areas))] = True
     # Large pieces stay (an arm across the chest really does split what is seen); slivers go.
-    keep[1:] |= areas > 0.1 * areas.max()
+    keep[1:] |= areas > SLIVER * areas.max()
     dropped = ~keep[labels] & (labels > 0)
     if not dropped.any():
         return layer
@@ -200,8 +212,8 @@ def _lay_upper(
     ends: list[float] = []
     if sleeves:
         band = soft.copy()
-        x0 = max(round(torso.centre_x - 0.97 * torso.half), 0)
-        x1 = max(round(torso.centre_x + 0.97 * torso.half), 0)
+        x0 = max(round(torso.centre_x - SLEEVE_ROOT * torso.half), 0)
+        x1 = max(round(torso.centre_x + SLEEVE_ROOT * torso.half), 0)
         band[:, x0:x1] = 0
         for i, sleeve in enumerate(sleeves):
             source, target, reach = sleeve_grids(sleeve, i, body, k, mapping)
@@ -209,7 +221,7 @@ def _lay_upper(
             _lay_apart(sleeve_colours, over, cloth, band, grid_maps(source, target, box))
     # Arms go in front of the torso from where the sleeves end (a third down the upper arm without).
     _cover_arms(sleeve_colours, over, under, body, ends)
-    return garment, sleeve_colours, under, over, (0.9 * min(ends) if ends else 0.35)
+    return garment, sleeve_colours, under, over, (ARMS_UNDER_SLEEVE * min(ends) if ends else ARMS_FROM)
 
 
 def _cover_arms(colours: Image, over: Float, under: Float, body: Body, ends: list[float]) -> None:
@@ -256,7 +268,7 @@ def _lay_lower(
     for i, leg in enumerate(legs):
         source, target = leg_grids(leg, i, body, k, mapping)
         _lay(garment, under, cloth, soft, grid_maps(source, target, box))
-    return garment, garment, under, np.zeros_like(under), 0.35
+    return garment, garment, under, np.zeros_like(under), ARMS_FROM
 
 
 def _prepared(cloth: Image) -> tuple[Image, Mask]:

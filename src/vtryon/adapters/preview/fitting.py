@@ -38,6 +38,20 @@ SETTLE = 0.4
 WIDEN = 1.1
 #: ... fully from this share of its length on (the root keeps its own width, to meet the torso).
 WIDEN_RAMP = 0.3
+#: Below the armpits the torso spans the body (this many times its half width), widening the garment
+#: at most ``MAX_WIDEN`` times (a tight top stretched further would no longer be itself), ramped in
+#: over ``WIDEN_ROWS`` of the garment's height.
+BODY_EASE = 1.05
+MAX_WIDEN = 1.5
+WIDEN_ROWS = 0.15
+#: A waistband laid flat spans this many hip-joint spans (hip joints sit well inside the hips'
+#: outline), at least ``WAISTBAND_SPAN`` shoulder spans (hip joints close up in a side view).
+WAISTBAND_HIPS = 1.6
+WAISTBAND_SPAN = 0.95
+#: Half widths (shoulder spans) of the upper arm and forearm, and of the thigh and shin, that a
+#: sleeve or a trouser leg is never narrower than.
+ARM_HALVES = (0.2, 0.15)
+LEG_HALVES = (0.27, 0.18)
 
 
 def scale(body: Body, width: float) -> float:
@@ -49,7 +63,7 @@ def lower_scale(body: Body, width: float) -> float:
     """Person pixels per garment pixel for trousers or a skirt whose waistband is ``width`` wide: the
     waistband laid flat spans the hips' outline (hip joints sit well inside it)."""
     # Hip joints close up in a side view; the shoulder span (or torso length) keeps the size sane there.
-    return max(1.6 * body.hip_span, 0.95 * body.span) / max(width, 1.0)
+    return max(WAISTBAND_HIPS * body.hip_span, WAISTBAND_SPAN * body.span) / max(width, 1.0)
 
 
 class _TorsoMap:
@@ -67,9 +81,9 @@ class _TorsoMap:
         down = self.down(y)
         # Below the armpits the garment must span the body (1.05 x its half width), never more than
         # half again its own width: a tight top stretched that far would no longer be itself.
-        need = 1.05 * self.body.half_width(down) / max(t.half_at(y), 1.0)
-        wide = float(np.clip(need, 1.0, 1.5)) * self.k
-        ramp = float(np.clip((y - t.armpit_y) / max(0.15 * (t.hem_y - t.top_y), 1.0), 0.0, 1.0))
+        need = BODY_EASE * self.body.half_width(down) / max(t.half_at(y), 1.0)
+        wide = float(np.clip(need, 1.0, MAX_WIDEN)) * self.k
+        ramp = float(np.clip((y - t.armpit_y) / max(WIDEN_ROWS * (t.hem_y - t.top_y), 1.0), 0.0, 1.0))
         return self.k + (wide - self.k) * ramp
 
     def __call__(self, x: float, y: float) -> Vec:
@@ -106,14 +120,14 @@ def sleeve_grids(
     ``ARM_SPANS`` shoulder spans long), laid along this arm as seen: a foreshortened arm shortens it
     too. See ``limb_grids``.
     """
-    return limb_grids(sleeve, body.arms[side], body, k, mapping, share=ARM_SPANS, widths=(0.2, 0.15))
+    return limb_grids(sleeve, body.arms[side], body, k, mapping, share=ARM_SPANS, widths=ARM_HALVES)
 
 
 def leg_grids(leg: Sleeve, side: int, body: Body, k: float, mapping: _TorsoMap) -> tuple[Grid, Grid]:
     """(source grid, target grid) of a trouser leg on image side ``side``, down hip -> knee -> ankle for
     its own scaled length (never past the ankle). See ``limb_grids``."""
     source, target, _ = limb_grids(
-        leg, body.legs[side], body, k, mapping, share=None, widths=(0.27, 0.18), exact_root=True
+        leg, body.legs[side], body, k, mapping, share=None, widths=LEG_HALVES, exact_root=True
     )
     return source, target
 

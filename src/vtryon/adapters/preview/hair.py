@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vtryon.adapters.preview.body import Body
+from vtryon.adapters.preview.body import SHOULDER_RISE, Body
 from vtryon.adapters.shared.colour import lab_distance, to_lab
 
 __all__ = ("hair_in_front",)
@@ -24,6 +24,15 @@ Bool = npt.NDArray[np.bool_]
 HAIR_DE = 16.0
 #: Hair's lightness counts half: its shine and shadow are the same hair.
 HAIR_LIGHTNESS = 0.5
+#: Hair is looked for down to mid-torso, this share of the torso below the shoulder line ...
+HAIR_DOWN = 0.5
+#: ... within this many shoulder spans either side of the spine; not at all in a band under
+#: ``MIN_BAND`` pixels.
+HAIR_WIDE = 1.2
+MIN_BAND = 8
+#: Hair close to the skin's colour (fair hair on fair skin) gets this share of that distance as its
+#: tolerance, so that the face and neck are not taken for hair.
+HAIR_OF_SKIN = 0.6
 #: The old top must differ at least this much from the hair for colour to tell them apart.
 DISTINCT_DE = 24.0
 
@@ -41,11 +50,13 @@ def hair_in_front(
     h, w = silhouette.shape
     out = np.zeros((h, w), np.bool_)
     # A band from the top of the photo to mid-torso, as wide as the shoulders and then some.
-    bottom = int(min(h, max(0.0, float(body.at(0.5 * body.torso_length + 0.1 * body.span, 0.0)[1]))))
+    bottom = int(
+        min(h, max(0.0, float(body.at(HAIR_DOWN * body.torso_length + SHOULDER_RISE * body.span, 0.0)[1])))
+    )
     centre_x = float(body.top[0])
-    left = int(max(0.0, centre_x - 1.2 * body.span))
-    right = int(min(float(w), centre_x + 1.2 * body.span))
-    if bottom < 8 or right - left < 8:
+    left = int(max(0.0, centre_x - HAIR_WIDE * body.span))
+    right = int(min(float(w), centre_x + HAIR_WIDE * body.span))
+    if bottom < MIN_BAND or right - left < MIN_BAND:
         return out
     small = (max((right - left) // 2, 1), max(bottom // 2, 1))
     crop = np.asarray(cv2.resize(person[:bottom, left:right], small, interpolation=cv2.INTER_AREA), np.uint8)
@@ -72,7 +83,7 @@ def hair_in_front(
     hair = np.asarray(np.median(pixels, axis=0), np.float32)
     # Closer than HAIR_DE to the skin (fair hair on fair skin), the hair's own tolerance shrinks so
     # that the face and neck are not taken for hair.
-    limit = min(HAIR_DE, 0.6 * float(lab_distance(hair[None, None], tone, HAIR_LIGHTNESS)[0, 0]))
+    limit = min(HAIR_DE, HAIR_OF_SKIN * float(lab_distance(hair[None, None], tone, HAIR_LIGHTNESS)[0, 0]))
     if limit < 4.0:
         return out  # bald, or hair the colour of skin: nothing to keep apart
     chest = body.chest
