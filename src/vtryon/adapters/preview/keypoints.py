@@ -79,28 +79,36 @@ ARMPIT_NARROW = 1.12
 WAIST_ROWS = 0.03
 
 
-def _runs(row: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
-    """Solid stretches of one row, as (start, end) with end exclusive."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], row.view(np.uint8), [0]])))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
-
-
-def _run_at(row: npt.NDArray[np.bool_], x: float) -> tuple[int, int] | None:
-    for start, end in _runs(row):
-        if start <= x < end:
-            return start, end
-    return None
-
-
 @dataclass(frozen=True, slots=True)
 class _Frame:
-    """The silhouette and its bounding box: rows ``y0``-``y1``, columns ``x0``-``x1``."""
+    """The silhouette and its bounding box (rows ``y0``-``y1``, columns ``x0``-``x1``), and per row
+    the run through the centre column (``run_start``/``run_end``, where ``on_centre``) and the count
+    of runs: read once for all rows, not row by row."""
 
     solid: npt.NDArray[np.bool_]
     y0: int
     y1: int
     x0: int
     x1: int
+    run_start: npt.NDArray[np.intp]
+    run_end: npt.NDArray[np.intp]
+    on_centre: npt.NDArray[np.bool_]
+    run_count: npt.NDArray[np.intp]
+
+    @classmethod
+    def of(cls, solid: npt.NDArray[np.bool_]) -> _Frame:
+        rows = np.flatnonzero(solid.any(axis=1))
+        cols = np.flatnonzero(solid.any(axis=0))
+        x0, x1 = int(cols[0]), int(cols[-1])
+        # The run holding the centre: the pixel column floor(centre) (centre_x is a whole or a half).
+        c = int(np.floor((x0 + x1) / 2))
+        left, right = solid[:, c::-1], solid[:, c:]
+        to_left = np.where(left.all(axis=1), left.shape[1], np.argmin(left, axis=1))
+        to_right = np.where(right.all(axis=1), right.shape[1], np.argmin(right, axis=1))
+        count = solid[:, 0].astype(np.intp) + (solid[:, 1:] & ~solid[:, :-1]).sum(axis=1)
+        return cls(
+            solid, int(rows[0]), int(rows[-1]), x0, x1, c - to_left + 1, c + to_right, solid[:, c], count
+        )
 
     @property
     def height(self) -> int:
@@ -119,7 +127,7 @@ class _Frame:
         return self.y0 + int(share * self.height)
 
     def centre_run(self, y: int) -> tuple[int, int] | None:
-        return _run_at(self.solid[y], self.centre_x)
+        return (int(self.run_start[y]), int(self.run_end[y])) if self.on_centre[y] else None
 
     def top_at(self, x: float) -> float:
         """The first solid row of column ``x``, no lower than ``SHOULDER_ROWS`` down."""
@@ -149,7 +157,7 @@ def _body_width(f: _Frame, bottom: int) -> float:
             continue
         width = run[1] - run[0]
         lower.append(width)
-        if len(_runs(f.solid[y])) >= 3 and width >= APART_WIDTH * f.width:
+        if f.run_count[y] >= 3 and width >= APART_WIDTH * f.width:
             apart.append(width)
     if len(apart) >= APART_ROWS:
         return float(np.median(apart))
@@ -193,7 +201,7 @@ def _armpit_y(f: _Frame, body_width: float) -> float:
     """The first row below the shoulders where the body stands apart from the sleeves or narrows back."""
     for y in range(f.row(ARMPIT_ROWS[0]), f.row(ARMPIT_ROWS[1])):
         run = f.centre_run(y)
-        if run is not None and (run[1] - run[0] <= ARMPIT_NARROW * body_width or len(_runs(f.solid[y])) >= 3):
+        if run is not None and (run[1] - run[0] <= ARMPIT_NARROW * body_width or f.run_count[y] >= 3):
             return float(y)
     return f.y0 + ARMPIT_DEFAULT * f.height
 
@@ -201,9 +209,7 @@ def _armpit_y(f: _Frame, body_width: float) -> float:
 def find_points(alpha: npt.NDArray[np.uint8]) -> GarmentPoints:
     """Read the key points off a garment silhouette (alpha > 127), as laid flat in a product photo."""
     solid = alpha > 127
-    rows = np.flatnonzero(solid.any(axis=1))
-    cols = np.flatnonzero(solid.any(axis=0))
-    f = _Frame(solid, int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1]))
+    f = _Frame.of(solid)
     centre_x = f.centre_x
     bottom = _body_bottom(f)
     body_width = _body_width(f, bottom)
