@@ -239,18 +239,27 @@ def _cover_arms(colours: Image, over: Float, under: Float, body: Body, ends: lis
             continue
         capsule(cover, shoulder, elbow, SLEEVE_COVER[0] * body.span)
         capsule(cover, elbow, elbow + (wrist - elbow) * min(end - 1.0, 1.0), SLEEVE_COVER[1] * body.span)
-    # Partly covered pixels too (a sleeve's soft edge): a slit one pixel wide shows as well as a gap.
-    gap = (cover > 0) & (np.maximum(over, under) < 1.0)
-    if not gap.any() or not (over > 0.5).any():
+    ys, xs = np.nonzero(cover)
+    if not ys.size or not (over > 0.5).any():
         return
-    solid = over > 0.5
-    fallback = np.median(colours[solid], axis=0).astype(np.float32)
-    filled = spread(colours.astype(np.float32), solid.astype(np.float32), SLEEVE_FILL * body.span, fallback)
-    mix = over[..., None]
-    colours[:] = np.where(
-        gap[..., None], np.clip(colours * mix + filled * (1.0 - mix), 0, 255), colours
-    ).astype(np.uint8)
-    over[:] = np.where(gap, 1.0, over)
+    # Worked within the arms' box and the sleeve colours' reach around it only.
+    margin = round(3 * SLEEVE_FILL * body.span)
+    h, w = over.shape
+    win = (
+        slice(max(int(ys.min()) - margin, 0), min(int(ys.max()) + margin + 1, h)),
+        slice(max(int(xs.min()) - margin, 0), min(int(xs.max()) + margin + 1, w)),
+    )
+    o, c = over[win], colours[win]
+    # Partly covered pixels too (a sleeve's soft edge): a slit one pixel wide shows as well as a gap.
+    gap = (cover[win] > 0) & (np.maximum(o, under[win]) < 1.0)
+    solid = o > 0.5
+    if not gap.any() or not solid.any():
+        return
+    fallback = np.median(c[solid], axis=0).astype(np.float32)
+    filled = spread(c.astype(np.float32), solid.astype(np.float32), SLEEVE_FILL * body.span, fallback)
+    mix = o[..., None]
+    c[:] = np.where(gap[..., None], np.clip(c * mix + filled * (1.0 - mix), 0, 255), c).astype(np.uint8)
+    o[:] = np.where(gap, 1.0, o)
 
 
 def _lay_lower(
