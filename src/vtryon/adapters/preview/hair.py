@@ -33,6 +33,8 @@ MIN_BAND = 8
 #: Hair close to the skin's colour (fair hair on fair skin) gets this share of that distance as its
 #: tolerance, so that the face and neck are not taken for hair.
 HAIR_OF_SKIN = 0.6
+#: Hair kept in front is at least this many shoulder spans thick.
+MIN_LOCK = 0.04
 #: The old top must differ at least this much from the hair for colour to tell them apart.
 DISTINCT_DE = 24.0
 
@@ -108,6 +110,10 @@ def hair_in_front(
     # Below the chin only: the masker already keeps the rest.
     chin = int(np.clip((y + 3 * r) // 2, 0, small[1]))
     found[:chin] = 0
+    # Hair over a shoulder is a lock, not a line: threads thinner than ``MIN_LOCK`` shoulder spans
+    # (an edge of the old top in the hair's colour, stray strands) go.
+    k = max(3, round(MIN_LOCK * body.span / 2) | 1)
+    found = np.asarray(cv2.morphologyEx(found, cv2.MORPH_OPEN, np.ones((k, k), np.uint8)), np.uint8)
     # Enlarged smoothly and cut at half: a staircase of half-size pixels would show along the hair.
     full = cv2.resize(found.astype(np.float32), (right - left, bottom), interpolation=cv2.INTER_LINEAR) > 0.5
     out[:bottom, left:right] = full
