@@ -200,9 +200,10 @@ def clear(
     # Whole-array selects (np.where, cv2.copyTo) rather than boolean indexing: on a crop of a
     # million pixels the latter is the slow part.
     out_lab = lab
-    if (old & (body_weight > 0)).any():
+    to_skin = old & (body_weight > 0)
+    if to_skin.any():
         near_skin = _made_skin(lab, skin & ~old, old, body_weight, tone, body.span, side)
-        out_lab = np.where((old & (body_weight > 0))[..., None], near_skin, out_lab)
+        out_lab = np.where(to_skin[..., None], near_skin, out_lab)
     to_background = old & (body_weight < 1)
     if to_background.any():
         background = _background(lab, silhouette, old, tone, side)

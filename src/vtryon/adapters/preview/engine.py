@@ -239,15 +239,15 @@ def _cover_arms(colours: Image, over: Float, under: Float, body: Body, ends: lis
             continue
         capsule(cover, shoulder, elbow, SLEEVE_COVER[0] * body.span)
         capsule(cover, elbow, elbow + (wrist - elbow) * min(end - 1.0, 1.0), SLEEVE_COVER[1] * body.span)
-    ys, xs = np.nonzero(cover)
-    if not ys.size or not (over > 0.5).any():
+    x, y, bw, bh = cv2.boundingRect(cover)
+    if bw == 0 or bh == 0:
         return
     # Worked within the arms' box and the sleeve colours' reach around it only.
     margin = round(3 * SLEEVE_FILL * body.span)
     h, w = over.shape
     win = (
-        slice(max(int(ys.min()) - margin, 0), min(int(ys.max()) + margin + 1, h)),
-        slice(max(int(xs.min()) - margin, 0), min(int(xs.max()) + margin + 1, w)),
+        slice(max(y - margin, 0), min(y + bh + margin, h)),
+        slice(max(x - margin, 0), min(x + bw + margin, w)),
     )
     o, c = over[win], colours[win]
     # Partly covered pixels too (a sleeve's soft edge): a slit one pixel wide shows as well as a gap.
