@@ -42,6 +42,8 @@ SAME_LIGHTNESS = 0.5
 OFF_PERSON = 0.3
 #: ... within the photo's long side over this.
 BACKGROUND_DIVISOR = 30
+#: Where no forearm is bare, the old sleeve's width (capped at this many shoulder spans) is the arm's.
+SLEEVE_ARM_MAX = 0.26
 #: Made skin's outline is rounded by a blur of this many shoulder spans.
 BODY_SOFT = 0.03
 #: Made skin is darker towards the body's outline, by up to this share ...
@@ -193,6 +195,13 @@ def clear(
     skin = (lab_distance(lab, tone, LIGHT_WEIGHT) < SKIN_DE) & on_person
     old = _old_garment(lab, mask > 127, on_person & ~skin, body, cloth_type, side=side, keep=keep)
     forearms = body.forearm_widths(skin)
+    if None in forearms:
+        # No bare forearm: a fitted sleeve's outline is the arm's (a loose one's is capped).
+        sleeves = body.forearm_widths(on_person)
+        forearms = [
+            f if f is not None else (min(s, SLEEVE_ARM_MAX * body.span) if s is not None else None)
+            for f, s in zip(forearms, sleeves, strict=True)
+        ]
     if not old.any():
         return Cleared(person.copy(), old, skin, forearms)
     legs = cloth_type is not ClothType.UPPER
