@@ -348,7 +348,7 @@ def _arms(pose: Pose, scene: _Scene, start: float) -> Float:
     return arm_layer(p - scene.offset, pose.person[scene.crop], start=start, forearms=(widths[0], widths[1]))
 
 
-def _composite(person: Image, pose: Pose, mask: Mask, scene: _Scene, laid: _Laid) -> Fitting:
+def _composite(person: Image, pose: Pose, mask: Mask, scene: _Scene, laid: _Laid) -> _Result:
     """The torso under the arms, the sleeves over them, hair in front, the person's light on both."""
     crop, cleared = scene.crop, scene.cleared
     # An arm is in front only where the photo shows the arm: its skin, or the old garment's sleeve
@@ -367,14 +367,29 @@ def _composite(person: Image, pose: Pose, mask: Mask, scene: _Scene, laid: _Laid
     shade = shading(person[crop], cleared.old, visible > 0.5, side=scene.side)
     result = person.copy()
     result[crop] = blend(cleared.image, garment, visible, mask[crop], shade)
-    h, w = person.shape[:2]
-    full_garment = np.zeros_like(person)
-    full_garment[crop] = garment
-    coverage = np.zeros((h, w), np.float32)
-    coverage[crop] = np.maximum(laid.under, over) * (mask[crop] > 127)
-    shown = np.zeros((h, w), np.float32)
-    shown[crop] = visible
-    return Fitting(image=result, garment=full_garment, coverage=coverage, visible=shown)
+    return _Result(result, crop, garment, np.maximum(laid.under, over) * (mask[crop] > 127), visible)
+
+
+@dataclass(frozen=True, slots=True)
+class _Result:
+    """The result, and its layers within the mask's box (``crop``): only ``fit`` spreads them to
+    the photo's size, so that serving allocates none of them."""
+
+    image: Image
+    crop: tuple[slice, slice]
+    garment: Image
+    coverage: Float
+    visible: Float
+
+    def fitting(self) -> Fitting:
+        h, w = self.image.shape[:2]
+        garment = np.zeros_like(self.image)
+        garment[self.crop] = self.garment
+        coverage = np.zeros((h, w), np.float32)
+        coverage[self.crop] = self.coverage
+        visible = np.zeros((h, w), np.float32)
+        visible[self.crop] = self.visible
+        return Fitting(image=self.image, garment=garment, coverage=coverage, visible=visible)
 
 
 class PreviewEngine:
@@ -423,7 +438,9 @@ class PreviewEngine:
         check_image(cloth, "garment image")
         _check_mask(mask, person)
         with self._lock:
-            return self._fit(person, cloth, mask, ClothType(params.cloth_type), lambda: None, lambda: None)
+            return self._fit(
+                person, cloth, mask, ClothType(params.cloth_type), lambda: None, lambda: None
+            ).fitting()
 
     def _fit(
         self,
@@ -433,7 +450,7 @@ class PreviewEngine:
         cloth_type: ClothType,
         advance: _Step,
         check_stop: _Step,
-    ) -> Fitting:
+    ) -> _Result:
         # 2. The person's pose and silhouette.
         check_stop()
         pose = self._pose.detect(person)
@@ -463,9 +480,9 @@ class PreviewEngine:
         advance()
         # 6. Composite: the torso under the arms, the sleeves over them, the person's light on both.
         check_stop()
-        fitting = _composite(person, pose, mask, scene, laid)
+        result = _composite(person, pose, mask, scene, laid)
         advance()
-        return fitting
+        return result
 
     def close(self) -> None:
         self._pose.close()
