@@ -7,10 +7,13 @@ so the pictures can be committed. Deterministic.
     python scripts/make_docs_images.py          # garments
     python scripts/make_docs_images.py nails    # docs/images/nails-method.png (drawn hand, palm photo)
     python scripts/make_docs_images.py nails-learned  # docs/images/nails-learned.png (the same, learned)
+    python scripts/make_docs_images.py compare 1f50e08   # docs/images/preview-before-after.png: the
+                                                         # engine of that commit against this one
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -251,10 +254,67 @@ def nails_learned() -> None:
     print((OUT / "nails-learned.png").relative_to(ROOT))
 
 
+def _compare_garments() -> list[np.ndarray]:
+    vest = product_photo(vest_outline(), colour=(200, 40, 60), background=232)[0]
+    return [np.asarray(Image.open(CATALOGUE / name).convert("RGB")) for name in GRID] + [vest]
+
+
+def results(out: Path) -> None:
+    """The grid's results by whichever engine is importable (run under an older checkout's src)."""
+    person = np.asarray(Image.open(PERSON).convert("RGB"))
+    with MediaPipeMasker() as masker, PreviewEngine() as engine:
+        upper = masker.mask(person, ClothType.UPPER)
+        params = TryOnParams(cloth_type=ClothType.UPPER)
+        for i, garment in enumerate(_compare_garments()):
+            Image.fromarray(engine.generate(person, garment, upper, params)).save(out / f"{i}.png")
+
+
+def compare(commit: str) -> None:
+    """docs/images/preview-before-after.png: each garment on the astronaut by the engine of ``commit``
+    (its src exported with git archive, run in a child process) and by this one."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        old, before, after = Path(tmp) / "old", Path(tmp) / "before", Path(tmp) / "after"
+        for folder in (old, before, after):
+            folder.mkdir()
+        archive = subprocess.run(["git", "archive", commit, "src"], cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True)
+        env = {**os.environ, "PYTHONPATH": str(old / "src")}
+        script = str(Path(__file__).resolve())
+        subprocess.run([sys.executable, script, "results", str(before)], env=env, check=True)
+        results(after)
+        person = np.asarray(Image.open(PERSON).convert("RGB"))
+        garments = _compare_garments()
+        rows = []
+        for i, garment in enumerate(garments):
+            old_result = np.asarray(Image.open(before / f"{i}.png"))
+            new_result = np.asarray(Image.open(after / f"{i}.png"))
+            rows.append(
+                _strip(
+                    [person, garment, old_result, new_result],
+                    ["before", "garment (drawn)", f"preview engine at {commit}", "this preview engine"],
+                    height=300,
+                )
+            )
+    sheet = Image.new("RGB", (max(r.width for r in rows), sum(r.height + 8 for r in rows)), "white")
+    y = 0
+    for row in rows:
+        sheet.paste(row, (0, y))
+        y += row.height + 8
+    sheet.save(OUT / "preview-before-after.png", optimize=True)
+    print((OUT / "preview-before-after.png").relative_to(ROOT))
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["nails"]:
         nails_method()
     elif sys.argv[1:] == ["nails-learned"]:
         nails_learned()
+    elif sys.argv[1:2] == ["compare"]:
+        compare(sys.argv[2])
+    elif sys.argv[1:2] == ["results"]:
+        results(Path(sys.argv[2]))
     else:
         main()

@@ -14,13 +14,15 @@ from tests.integration.preview.conftest import SHARED, load
 from tests.integration.preview.garments import product_photo, tee_outline, vest_outline
 from vtryon.adapters.mediapipe.pose_masker import MediaPipeMasker
 from vtryon.adapters.preview.body import Body
-from vtryon.adapters.preview.clearing import skin_tone, to_lab
+from vtryon.adapters.preview.clearing import skin_tone
 from vtryon.adapters.preview.cutout import cut_out
 from vtryon.adapters.preview.engine import LIMITS, PreviewEngine
 from vtryon.adapters.preview.fitting import scale, torso_grids
 from vtryon.adapters.preview.keypoints import find_points
 from vtryon.adapters.preview.mesh import grid_maps
 from vtryon.adapters.preview.parts import find_lower_parts, find_parts
+from vtryon.adapters.shared.colour import to_lab
+from vtryon.adapters.shared.landmarks import chest
 from vtryon.adapters.shared.pose import Pose, PoseDetector
 from vtryon.app.container import build_container
 from vtryon.app.settings import Settings
@@ -52,11 +54,6 @@ def pieces(layer: np.ndarray) -> int:
     _, _, stats, _ = cv2.connectedComponentsWithStats((layer > 0.5).astype(np.uint8))
     areas = stats[1:, cv2.CC_STAT_AREA]
     return int((areas > 0.005 * areas.sum()).sum())
-
-
-def chest(points: np.ndarray) -> np.ndarray:
-    shoulders, hips = (points[11] + points[12]) / 2, (points[23] + points[24]) / 2
-    return np.asarray(shoulders + (hips - shoulders) * 0.35)
 
 
 @pytest.fixture(scope="module")

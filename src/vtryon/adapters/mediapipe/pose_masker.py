@@ -14,6 +14,36 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from vtryon.adapters.shared.landmarks import (
+    L_ANKLE,
+    L_EAR,
+    L_ELBOW,
+    L_EYE,
+    L_FOOT,
+    L_HEEL,
+    L_HIP,
+    L_INDEX,
+    L_KNEE,
+    L_MOUTH,
+    L_PINKY,
+    L_SHOULDER,
+    L_THUMB,
+    L_WRIST,
+    R_ANKLE,
+    R_EAR,
+    R_ELBOW,
+    R_EYE,
+    R_FOOT,
+    R_HEEL,
+    R_HIP,
+    R_INDEX,
+    R_KNEE,
+    R_MOUTH,
+    R_PINKY,
+    R_SHOULDER,
+    R_THUMB,
+    R_WRIST,
+)
 from vtryon.adapters.shared.pose import Pose, PoseDetector
 from vtryon.domain.errors import ErrorCode, InvalidInput
 from vtryon.domain.tryon import ClothType
@@ -22,13 +52,6 @@ from vtryon.ports.images import Image, Mask
 __all__ = ("MediaPipeMasker",)
 
 Points = npt.NDArray[np.float32]
-
-# BlazePose landmark indices (left/right are the person's own).
-NOSE, L_EYE, R_EYE, L_EAR, R_EAR, L_MOUTH, R_MOUTH = 0, 2, 5, 7, 8, 9, 10
-L_SHOULDER, R_SHOULDER, L_ELBOW, R_ELBOW, L_WRIST, R_WRIST = 11, 12, 13, 14, 15, 16
-L_PINKY, R_PINKY, L_INDEX, R_INDEX, L_THUMB, R_THUMB = 17, 18, 19, 20, 21, 22
-L_HIP, R_HIP, L_KNEE, R_KNEE, L_ANKLE, R_ANKLE = 23, 24, 25, 26, 27, 28
-L_HEEL, R_HEEL, L_FOOT, R_FOOT = 29, 30, 31, 32
 
 
 def _odd(n: int) -> int:

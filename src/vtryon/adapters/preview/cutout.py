@@ -13,6 +13,21 @@ __all__ = ("cut_out",)
 Alpha = npt.NDArray[np.uint8]
 
 
+#: A drop shadow is at most this much darker than the background (8-bit Lab lightness) and this close
+#: to grey (a and b within this of neutral) ...
+SHADOW_DARKER = 33
+SHADOW_CHROMA = 6
+#: ... and peeled this share of the photo's short side deep at a time (at least 3 px).
+SHADOW_DEPTH = 0.05
+#: The background's noise: this percentile of the border's deviation from its median ...
+NOISE_PERCENTILE = 90
+#: ... times this is the colour tolerance, within these bounds (JPEG, vignetting).
+TOLERANCE_NOISE = 3.0
+TOLERANCE = (12.0, 40.0)
+#: The edge is cleaned (an opening, a closing) with a disc of the short side over this (at least 3 px).
+CLEAN_DIVISOR = 150
+#: A garment covers between these shares of its photo: less is a speck, more is no background.
+GARMENT_AREA = (0.02, 0.97)
 #: At most this many layers of shadow (the first 5 % of the photo's short side deep, the next ones 10 %)
 #: are peeled.
 PEEL_PASSES = 5
@@ -28,9 +43,9 @@ def _without_shadow(
     bg = cv2.cvtColor(np.full((1, 1, 3), np.clip(background, 0, 255), np.uint8), cv2.COLOR_RGB2Lab)
     lab = cv2.cvtColor(cloth, cv2.COLOR_RGB2Lab).astype(np.int16)
     # 8-bit Lab: L in 0-255, a and b centred on 128.
-    light = lab[..., 0] > int(bg[0, 0, 0]) - 33
-    neutral = (np.abs(lab[..., 1] - 128) < 6) & (np.abs(lab[..., 2] - 128) < 6)
-    depth = max(3.0, 0.05 * min(h, w))
+    light = lab[..., 0] > int(bg[0, 0, 0]) - SHADOW_DARKER
+    neutral = (np.abs(lab[..., 1] - 128) < SHADOW_CHROMA) & (np.abs(lab[..., 2] - 128) < SHADOW_CHROMA)
+    depth = max(3.0, SHADOW_DEPTH * min(h, w))
     candidates = (garment > 0) & light & neutral
     # Peeled at half size (the distance transforms and labelling are the cost), applied at full size.
     small = (max(w // 2, 1), max(h // 2, 1))
@@ -67,6 +82,23 @@ def _without_shadow(
     return np.where(peeled & ~back, 0, garment).astype(np.uint8)
 
 
+#: Edges (Canny on the smoothed photo) start at this many times the background's noise, and at least
+#: ``EDGE_FLOOR`` grey levels: low enough for a white sleeve's faint outline on white, above JPEG noise.
+EDGE_NOISE = 2.5
+EDGE_FLOOR = 8.0
+#: Canny's high threshold over its low one (the usual 2-3).
+EDGE_RATIO = 2.5
+
+
+def _outline(smooth: npt.NDArray[np.int16], noise: float) -> npt.NDArray[np.bool_]:
+    """The photo's edges, one pixel thicker (so that a diagonal edge has no gaps the flood fill could
+    slip through)."""
+    grey = cv2.cvtColor(smooth.astype(np.uint8), cv2.COLOR_RGB2GRAY)
+    low = max(EDGE_FLOOR, EDGE_NOISE * noise)
+    edges = cv2.Canny(grey, low, EDGE_RATIO * low)
+    return np.asarray(cv2.dilate(edges, np.ones((2, 2), np.uint8)) > 0)
+
+
 def cut_out(cloth: npt.NDArray[np.uint8]) -> Alpha:
     """Garment alpha (uint8 0/255, H x W) of a product photo.
 
@@ -88,15 +120,17 @@ def cut_out(cloth: npt.NDArray[np.uint8]) -> Alpha:
     background = np.median(border, axis=0)
     distance = np.abs(smooth - background).max(axis=2)
     # Tolerance follows the background's own noise (JPEG, vignetting), within sane bounds.
-    noise = float(np.percentile(np.abs(border - background).max(axis=1), 90))
-    tolerance = min(max(3.0 * noise, 12.0), 40.0)
-    near = (distance <= tolerance).astype(np.uint8)
+    noise = float(np.percentile(np.abs(border - background).max(axis=1), NOISE_PERCENTILE))
+    tolerance = min(max(TOLERANCE_NOISE * noise, TOLERANCE[0]), TOLERANCE[1])
+    # A white garment on a white background differs from it by a few levels only, but its outline is
+    # still an edge (a seam, a fold's shadow): the flood from the border stops at edges too.
+    near = ((distance <= tolerance) & ~_outline(smooth, noise)).astype(np.uint8)
     count, labels = cv2.connectedComponents(near, connectivity=4)
     edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
     is_background = np.isin(labels, edge[edge > 0]) if count > 1 else np.zeros_like(near, bool)
     garment = np.where(is_background, 0, 255).astype(np.uint8)
     garment = _without_shadow(cloth, garment, background)
-    k = max(3, (min(h, w) // 150) | 1)
+    k = max(3, (min(h, w) // CLEAN_DIVISOR) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
     garment = np.asarray(cv2.morphologyEx(garment, cv2.MORPH_OPEN, kernel), np.uint8)
     garment = np.asarray(cv2.morphologyEx(garment, cv2.MORPH_CLOSE, kernel), np.uint8)
@@ -107,7 +141,7 @@ def cut_out(cloth: npt.NDArray[np.uint8]) -> Alpha:
         )
     largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     area = int(stats[largest, cv2.CC_STAT_AREA])
-    if area < 0.02 * h * w or area > 0.97 * h * w:
+    if area < GARMENT_AREA[0] * h * w or area > GARMENT_AREA[1] * h * w:
         raise InvalidInput(
             "no garment found in the garment photo: expected a garment on a plain background",
             code=ErrorCode.NO_GARMENT,

@@ -10,6 +10,8 @@ for the sleeve's own scaled length; it is never narrower than the arm under it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 
@@ -28,6 +30,28 @@ EASE = 1.12
 ARM_SPANS = 1.5
 #: A sleeve's cuff is padded by this share so its edge is inside the grid, not cut by it.
 PAD = 0.15
+#: A sleeve covers at most this share of the usual arm (never the whole: the hand stays out).
+MAX_SHARE = 0.97
+#: Rows leave the root rigidly and settle on the limb's centre line over this share of the strip.
+SETTLE = 0.4
+#: A strip is widened to at least this many times the limb's half width under it ...
+WIDEN = 1.1
+#: ... fully from this share of its length on (the root keeps its own width, to meet the torso).
+WIDEN_RAMP = 0.3
+#: Below the armpits the torso spans the body (this many times its half width), widening the garment
+#: at most ``MAX_WIDEN`` times (a tight top stretched further would no longer be itself), ramped in
+#: over ``WIDEN_ROWS`` of the garment's height.
+BODY_EASE = 1.05
+MAX_WIDEN = 1.5
+WIDEN_ROWS = 0.15
+#: A waistband laid flat spans this many hip-joint spans (hip joints sit well inside the hips'
+#: outline), at least ``WAISTBAND_SPAN`` shoulder spans (hip joints close up in a side view).
+WAISTBAND_HIPS = 1.6
+WAISTBAND_SPAN = 0.95
+#: Half widths (shoulder spans) of the upper arm and forearm, and of the thigh and shin, that a
+#: sleeve or a trouser leg is never narrower than.
+ARM_HALVES = (0.2, 0.15)
+LEG_HALVES = (0.27, 0.18)
 
 
 def scale(body: Body, width: float) -> float:
@@ -39,7 +63,7 @@ def lower_scale(body: Body, width: float) -> float:
     """Person pixels per garment pixel for trousers or a skirt whose waistband is ``width`` wide: the
     waistband laid flat spans the hips' outline (hip joints sit well inside it)."""
     # Hip joints close up in a side view; the shoulder span (or torso length) keeps the size sane there.
-    return max(1.6 * body.hip_span, 0.95 * body.span) / max(width, 1.0)
+    return max(WAISTBAND_HIPS * body.hip_span, WAISTBAND_SPAN * body.span) / max(width, 1.0)
 
 
 class _TorsoMap:
@@ -57,9 +81,9 @@ class _TorsoMap:
         down = self.down(y)
         # Below the armpits the garment must span the body (1.05 x its half width), never more than
         # half again its own width: a tight top stretched that far would no longer be itself.
-        need = 1.05 * self.body.half_width(down) / max(t.half_at(y), 1.0)
-        wide = float(np.clip(need, 1.0, 1.5)) * self.k
-        ramp = float(np.clip((y - t.armpit_y) / max(0.15 * (t.hem_y - t.top_y), 1.0), 0.0, 1.0))
+        need = BODY_EASE * self.body.half_width(down) / max(t.half_at(y), 1.0)
+        wide = float(np.clip(need, 1.0, MAX_WIDEN)) * self.k
+        ramp = float(np.clip((y - t.armpit_y) / max(WIDEN_ROWS * (t.hem_y - t.top_y), 1.0), 0.0, 1.0))
         return self.k + (wide - self.k) * ramp
 
     def __call__(self, x: float, y: float) -> Vec:
@@ -96,14 +120,14 @@ def sleeve_grids(
     ``ARM_SPANS`` shoulder spans long), laid along this arm as seen: a foreshortened arm shortens it
     too. See ``limb_grids``.
     """
-    return limb_grids(sleeve, body.arms[side], body, k, mapping, share=ARM_SPANS, widths=(0.2, 0.15))
+    return limb_grids(sleeve, body.arms[side], body, k, mapping, share=ARM_SPANS, widths=ARM_HALVES)
 
 
 def leg_grids(leg: Sleeve, side: int, body: Body, k: float, mapping: _TorsoMap) -> tuple[Grid, Grid]:
     """(source grid, target grid) of a trouser leg on image side ``side``, down hip -> knee -> ankle for
     its own scaled length (never past the ankle). See ``limb_grids``."""
     source, target, _ = limb_grids(
-        leg, body.legs[side], body, k, mapping, share=None, widths=(0.27, 0.18), exact_root=True
+        leg, body.legs[side], body, k, mapping, share=None, widths=LEG_HALVES, exact_root=True
     )
     return source, target
 
@@ -132,61 +156,98 @@ def limb_grids(
     """
     joint, middle_joint, end_joint = limb
     root_mid_src = (strip.root_top + strip.root_bottom) / 2
-    cuff_mid_src = (strip.cuff_outer + strip.cuff_inner) / 2
-    axis = cuff_mid_src - root_mid_src
+    axis = (strip.cuff_outer + strip.cuff_inner) / 2 - root_mid_src
     u = axis / max(float(np.hypot(*axis)), 1e-6)
     root_top = mapping(float(strip.root_top[0]), float(strip.root_top[1]))
     first = middle_joint - joint
-    turn = _rotation(_angle(first) - _angle(u))
-    root_mid = root_top + k * turn @ (root_mid_src - strip.root_top)
     upper = float(np.hypot(*first)) or 1.0
-    first_dir = first / upper
+    lay = _Lay(
+        strip=strip,
+        u=u,
+        root_mid_src=root_mid_src,
+        root_mid=root_top + k * _rotation(_angle(first) - _angle(u)) @ (root_mid_src - strip.root_top),
+        first_dir=first / upper,
+        path=[joint, middle_joint, end_joint],
+        upper=upper,
+        k=k,
+    )
     # Rows leave the root rigidly, then settle on the limb's own centre line.
-    start = float(np.dot(root_mid - joint, first_dir))
-    path = [joint, middle_joint, end_joint]
+    start = float(np.dot(lay.root_mid - joint, lay.first_dir))
     reach = max(upper + float(np.hypot(*(end_joint - middle_joint))) - start, 1.0)
     laid = max(k * strip.length * (1 + PAD / 3), 1.0)
     if share is not None:
-        shrink = min(laid / (share * body.span), 0.97) * reach / laid
+        shrink = min(laid / (share * body.span), MAX_SHARE) * reach / laid
     else:
         shrink = min(1.0, reach / laid)
+    halves = (widths[0] * body.span, widths[1] * body.span)
     source_rows, target_rows = [], []
     for t in np.linspace(0.0, 1.0, SLEEVE_ROWS + 1):
-        pad = 1 + PAD * t
-        outer_src = strip.root_top + (strip.cuff_outer - strip.root_top) * t
-        inner_src = strip.root_bottom + (strip.cuff_inner - strip.root_bottom) * t
-        middle = (outer_src + inner_src) / 2 + u * (PAD / 3) * strip.length * t
-        across_src = (outer_src - inner_src) / 2 * pad
-        outer_src, inner_src = middle + across_src, middle - across_src
-        distance = shrink * k * float(np.dot(middle - root_mid_src, u))
-        on_limb, direction = along(path, start + distance)
-        b = _smoothstep(t / 0.4)
-        centre = (1 - b) * (root_mid + first_dir * distance) + b * on_limb
-        direction = (1 - b) * first_dir + b * direction
-        across = k * _rotation(_angle(direction) - _angle(u)) @ across_src
-        half = float(np.hypot(*across))
-        limb_half = (widths[0] if start + distance < upper else widths[1]) * body.span
-        if half < 1.1 * limb_half:
-            across *= 1.0 + (1.1 * limb_half / max(half, 1e-6) - 1.0) * min(1.0, t / 0.3)
-        target_rows.append([centre + across, centre, centre - across])
-        source_rows.append([outer_src, middle, inner_src])
+        source_row, target_row = _row(lay, float(t), start, shrink, halves)
+        source_rows.append(source_row)
+        target_rows.append(target_row)
     if exact_root:
-        exact = np.array(
-            [
-                mapping(float(strip.root_top[0]), float(strip.root_top[1])),
-                mapping(float(root_mid_src[0]), float(root_mid_src[1])),
-                mapping(float(strip.root_bottom[0]), float(strip.root_bottom[1])),
-            ]
-        )
-        first_centre = target_rows[0][1]
-        for i, t in enumerate(np.linspace(0.0, 1.0, SLEEVE_ROWS + 1)):
-            b = _smoothstep(t / 0.4)
-            row = np.array(target_rows[i])
-            target_rows[i] = list((1 - b) * (exact + (row[1] - first_centre)) + b * row)
+        _pin_root(target_rows, lay, mapping)
     end = start + shrink * k * strip.length
     lower = float(np.hypot(*(end_joint - middle_joint))) or 1.0
     reach_units = end / upper if end < upper else 1.0 + min((end - upper) / lower, 1.0)
     return np.array(source_rows), np.array(target_rows), reach_units
+
+
+@dataclass(frozen=True, slots=True)
+class _Lay:
+    """A strip on its limb: its axis ``u`` (garment photo), its root's middle in the garment photo and
+    on the body (turned about the root's top), the limb's first direction and path, the first
+    segment's length, and the scale."""
+
+    strip: Sleeve
+    u: Vec
+    root_mid_src: Vec
+    root_mid: Vec
+    first_dir: Vec
+    path: list[Vec]
+    upper: float
+    k: float
+
+
+def _row(
+    lay: _Lay, t: float, start: float, shrink: float, halves: tuple[float, float]
+) -> tuple[list[Vec], list[Vec]]:
+    """(source, target) of the row ``t`` (0 root, 1 cuff) of a strip: outer edge, centre, inner edge."""
+    strip, u, k = lay.strip, lay.u, lay.k
+    pad = 1 + PAD * t
+    outer_src = strip.root_top + (strip.cuff_outer - strip.root_top) * t
+    inner_src = strip.root_bottom + (strip.cuff_inner - strip.root_bottom) * t
+    middle = (outer_src + inner_src) / 2 + u * (PAD / 3) * strip.length * t
+    across_src = (outer_src - inner_src) / 2 * pad
+    distance = shrink * k * float(np.dot(middle - lay.root_mid_src, u))
+    on_limb, direction = along(lay.path, start + distance)
+    b = _smoothstep(t / SETTLE)
+    centre = (1 - b) * (lay.root_mid + lay.first_dir * distance) + b * on_limb
+    direction = (1 - b) * lay.first_dir + b * direction
+    across = k * _rotation(_angle(direction) - _angle(u)) @ across_src
+    half = float(np.hypot(*across))
+    limb_half = halves[0] if start + distance < lay.upper else halves[1]
+    if half < WIDEN * limb_half:
+        across *= 1.0 + (WIDEN * limb_half / max(half, 1e-6) - 1.0) * min(1.0, t / WIDEN_RAMP)
+    return [middle + across_src, middle, middle - across_src], [centre + across, centre, centre - across]
+
+
+def _pin_root(target_rows: list[list[Vec]], lay: _Lay, mapping: _TorsoMap) -> None:
+    """Keep the root row exactly on the edge it hangs from, easing into the laid rows (a trouser leg
+    turned about its corner would open a wedge under the seat)."""
+    strip = lay.strip
+    exact = np.array(
+        [
+            mapping(float(strip.root_top[0]), float(strip.root_top[1])),
+            mapping(float(lay.root_mid_src[0]), float(lay.root_mid_src[1])),
+            mapping(float(strip.root_bottom[0]), float(strip.root_bottom[1])),
+        ]
+    )
+    first_centre = target_rows[0][1]
+    for i, t in enumerate(np.linspace(0.0, 1.0, SLEEVE_ROWS + 1)):
+        b = _smoothstep(t / SETTLE)
+        row = np.array(target_rows[i])
+        target_rows[i] = list((1 - b) * (exact + (row[1] - first_centre)) + b * row)
 
 
 def _smoothstep(t: float) -> float:

@@ -13,8 +13,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vtryon.adapters.preview.body import Body
-from vtryon.adapters.preview.clearing import to_lab
+from vtryon.adapters.preview.body import SHOULDER_RISE, Body
+from vtryon.adapters.shared.colour import lab_distance, to_lab
 
 __all__ = ("hair_in_front",)
 
@@ -22,13 +22,21 @@ Bool = npt.NDArray[np.bool_]
 
 #: Lab distance (lightness halved) within which a pixel has the hair's colour.
 HAIR_DE = 16.0
+#: Hair's lightness counts half: its shine and shadow are the same hair.
+HAIR_LIGHTNESS = 0.5
+#: Hair is looked for down to mid-torso, this share of the torso below the shoulder line ...
+HAIR_DOWN = 0.5
+#: ... within this many shoulder spans either side of the spine; not at all in a band under
+#: ``MIN_BAND`` pixels.
+HAIR_WIDE = 1.2
+MIN_BAND = 8
+#: Hair close to the skin's colour (fair hair on fair skin) gets this share of that distance as its
+#: tolerance, so that the face and neck are not taken for hair.
+HAIR_OF_SKIN = 0.6
+#: Hair kept in front is at least this many shoulder spans thick.
+MIN_LOCK = 0.04
 #: The old top must differ at least this much from the hair for colour to tell them apart.
 DISTINCT_DE = 24.0
-
-
-def _distance(lab: npt.NDArray[np.float32], colour: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    d = lab - colour
-    return np.asarray(np.sqrt((0.5 * d[..., 0]) ** 2 + d[..., 1] ** 2 + d[..., 2] ** 2), np.float32)
 
 
 def hair_in_front(
@@ -44,11 +52,13 @@ def hair_in_front(
     h, w = silhouette.shape
     out = np.zeros((h, w), np.bool_)
     # A band from the top of the photo to mid-torso, as wide as the shoulders and then some.
-    bottom = int(min(h, max(0.0, float(body.at(0.5 * body.torso_length + 0.1 * body.span, 0.0)[1]))))
+    bottom = int(
+        min(h, max(0.0, float(body.at(HAIR_DOWN * body.torso_length + SHOULDER_RISE * body.span, 0.0)[1])))
+    )
     centre_x = float(body.top[0])
-    left = int(max(0.0, centre_x - 1.2 * body.span))
-    right = int(min(float(w), centre_x + 1.2 * body.span))
-    if bottom < 8 or right - left < 8:
+    left = int(max(0.0, centre_x - HAIR_WIDE * body.span))
+    right = int(min(float(w), centre_x + HAIR_WIDE * body.span))
+    if bottom < MIN_BAND or right - left < MIN_BAND:
         return out
     small = (max((right - left) // 2, 1), max(bottom // 2, 1))
     crop = np.asarray(cv2.resize(person[:bottom, left:right], small, interpolation=cv2.INTER_AREA), np.uint8)
@@ -75,17 +85,20 @@ def hair_in_front(
     hair = np.asarray(np.median(pixels, axis=0), np.float32)
     # Closer than HAIR_DE to the skin (fair hair on fair skin), the hair's own tolerance shrinks so
     # that the face and neck are not taken for hair.
-    limit = min(HAIR_DE, 0.6 * float(_distance(hair[None, None], tone)[0, 0]))
+    limit = min(HAIR_DE, HAIR_OF_SKIN * float(lab_distance(hair[None, None], tone, HAIR_LIGHTNESS)[0, 0]))
     if limit < 4.0:
         return out  # bald, or hair the colour of skin: nothing to keep apart
-    chest = body.at(0.35 * body.torso_length + 0.1 * body.span, 0.0)
+    chest = body.chest
     cx, cy = (
         int(np.clip((chest[0] - left) // 2, 0, small[0] - 1)),
         int(np.clip(chest[1] // 2, 0, small[1] - 1)),
     )
-    if cy < small[1] and float(_distance(lab[cy, cx][None, None], hair)[0, 0]) < DISTINCT_DE:
+    if (
+        cy < small[1]
+        and float(lab_distance(lab[cy, cx][None, None], hair, HAIR_LIGHTNESS)[0, 0]) < DISTINCT_DE
+    ):
         return out
-    like = (_distance(lab, hair) < limit) & on_person
+    like = (lab_distance(lab, hair, HAIR_LIGHTNESS) < limit) & on_person
     count, labels = cv2.connectedComponents(like.astype(np.uint8), connectivity=8)
     if count <= 1:
         return out
@@ -97,6 +110,11 @@ def hair_in_front(
     # Below the chin only: the masker already keeps the rest.
     chin = int(np.clip((y + 3 * r) // 2, 0, small[1]))
     found[:chin] = 0
-    full = cv2.resize(found, (right - left, bottom), interpolation=cv2.INTER_NEAREST) > 0
+    # Hair over a shoulder is a lock, not a line: threads thinner than ``MIN_LOCK`` shoulder spans
+    # (an edge of the old top in the hair's colour, stray strands) go.
+    k = max(3, round(MIN_LOCK * body.span / 2) | 1)
+    found = np.asarray(cv2.morphologyEx(found, cv2.MORPH_OPEN, np.ones((k, k), np.uint8)), np.uint8)
+    # Enlarged smoothly and cut at half: a staircase of half-size pixels would show along the hair.
+    full = cv2.resize(found.astype(np.float32), (right - left, bottom), interpolation=cv2.INTER_LINEAR) > 0.5
     out[:bottom, left:right] = full
     return out

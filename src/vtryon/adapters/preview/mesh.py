@@ -69,11 +69,12 @@ def grid_maps(source: Grid, target: Grid, shape: tuple[int, int]) -> GridMaps:
                     points = np.round(dst * scale).astype(np.int32)
                     cv2.fillConvexPoly(ids, points, len(matrices) - 1, 8, _SHIFT)
     covered = ids > 0
-    ys, xs = np.nonzero(covered)
-    m = np.asarray(matrices, np.float32)[ids[ys, xs]]
-    map_x = np.full(ids.shape, -1.0, np.float32)
-    map_y = np.full(ids.shape, -1.0, np.float32)
-    fx, fy = xs.astype(np.float32), ys.astype(np.float32)
-    map_x[ys, xs] = m[:, 0, 0] * fx + m[:, 0, 1] * fy + m[:, 0, 2]
-    map_y[ys, xs] = m[:, 1, 0] * fx + m[:, 1, 1] * fy + m[:, 1, 2]
+    # Each pixel's matrix, one coefficient at a time: a lookup in a small table per coefficient is
+    # cheaper than gathering whole matrices for the covered pixels.
+    table = np.asarray(matrices, np.float32).reshape(-1, 6)
+    fx = np.arange(ids.shape[1], dtype=np.float32)[None, :]
+    fy = np.arange(ids.shape[0], dtype=np.float32)[:, None]
+    coef = [table[:, i][ids] for i in range(6)]
+    map_x = np.where(covered, coef[0] * fx + coef[1] * fy + coef[2], np.float32(-1.0)).astype(np.float32)
+    map_y = np.where(covered, coef[3] * fx + coef[4] * fy + coef[5], np.float32(-1.0)).astype(np.float32)
     return GridMaps(map_x, map_y, covered, window)

@@ -19,6 +19,24 @@ __all__ = ("Sleeve", "Torso", "find_lower_parts", "find_parts")
 
 Vec = npt.NDArray[np.float64]
 
+#: A top's torso band is this share of its body's width either side of the centre (a little more
+#: than half: the side seams stay in).
+BAND_HALF = 0.52
+#: A sleeve's root (shoulder to armpit) is at least this share of the garment's height.
+MIN_ROOT = 0.1
+#: A sleeve is what lies beyond the band by this share of its half width (a hem that flares a little
+#: past the band is not a sleeve), at least ``MIN_SLEEVE_PIXELS`` of it.
+FLARE = 0.08
+MIN_SLEEVE_PIXELS = 20
+#: A sleeve's tip is the middle of its pixels within this share of the band's half width of its far
+#: end; its cuff the sleeve's extent across its axis beyond this share of its length.
+TIP_REACH = 0.4
+CUFF_FROM = 0.85
+#: Trousers: the crotch is looked for below the waistband (this share of the height) and must lie
+#: above this share of it (lower, the centre gap is a skirt's slit).
+WAISTBAND_ROWS = 0.05
+SKIRT_CROTCH = 0.8
+
 
 @dataclass(frozen=True, slots=True)
 class Torso:
@@ -80,19 +98,19 @@ def _sleeve(solid: npt.NDArray[np.bool_], torso: Torso, side: int) -> Sleeve | N
     root_bottom = np.array([edge_x, torso.armpit_y])
     root_mid = (root_top + root_bottom) / 2
     # Beyond the band by a margin: a hem that flares a little past the band is not a sleeve.
-    limit = edge_x + side * 0.08 * torso.half
+    limit = edge_x + side * FLARE * torso.half
     if side > 0:
         first = int(np.floor(limit)) + 1
         ys, xs = np.nonzero(solid[:, max(first, 0) :])
         xs = xs + max(first, 0)
     else:
         ys, xs = np.nonzero(solid[:, : max(int(np.ceil(limit)), 0)])
-    if xs.size < 20:
+    if xs.size < MIN_SLEEVE_PIXELS:
         return None
     pts = np.stack([xs, ys], axis=1).astype(np.float64)
     # The sleeve's far end: its pixel farthest from the root (the key points' tip is a cuff corner).
     far = pts[int(np.argmax(((pts - root_mid) ** 2).sum(axis=1)))]
-    middle_of_tip = pts[((pts - far) ** 2).sum(axis=1) < (0.4 * torso.half) ** 2].mean(axis=0)
+    middle_of_tip = pts[((pts - far) ** 2).sum(axis=1) < (TIP_REACH * torso.half) ** 2].mean(axis=0)
     axis = middle_of_tip - root_mid
     length = float(np.hypot(*axis))
     if length < 4:
@@ -106,7 +124,7 @@ def _sleeve(solid: npt.NDArray[np.bool_], torso: Torso, side: int) -> Sleeve | N
     along = rel @ u
     across = rel @ n
     length = float(along.max())
-    end = along > 0.85 * length
+    end = along > CUFF_FROM * length
     if end.sum() < 3:
         return None
     lo, hi = float(across[end].min()), float(across[end].max())
@@ -135,12 +153,12 @@ def find_parts(
     half = (
         max(points.centre_x - cols[0], cols[-1] - points.centre_x) + 1.0
         if dress and points.sleeves is None
-        else 0.52 * points.body_width
+        else BAND_HALF * points.body_width
     )
     top = int(points.top_y)
     hem = int(points.bottom_y)
     shoulder_y = min(points.shoulders[0][1], points.shoulders[1][1])
-    armpit_y = max(points.armpits[0][1], shoulder_y + 0.1 * (hem - top))
+    armpit_y = max(points.armpits[0][1], shoulder_y + MIN_ROOT * (hem - top))
     torso = Torso(
         centre_x=points.centre_x,
         half=half,
@@ -171,14 +189,14 @@ def find_lower_parts(alpha: npt.NDArray[np.uint8], points: GarmentPoints) -> tup
     top, hem = int(rows[0]), int(rows[-1])
     height = max(hem - top, 1)
     cx = int(np.clip(round(points.centre_x), 0, solid.shape[1] - 1))
-    skip = top + max(2, int(0.05 * height))
+    skip = top + max(2, int(WAISTBAND_ROWS * height))
     centre = solid[skip : hem + 1, max(cx - 1, 0) : cx + 2].any(axis=1)
     gaps = np.flatnonzero(~centre)
     crotch = skip + int(gaps[0]) if gaps.size else hem
     cols = np.flatnonzero(solid[top : (crotch if crotch > top + 2 else hem) + 1].any(axis=0))
     half = max(points.centre_x - cols[0], cols[-1] - points.centre_x) + 1.0
     legs: list[Sleeve] = []
-    if crotch < top + 0.8 * height:
+    if crotch < top + SKIRT_CROTCH * height:
         for side in (-1, 1):
             leg = _leg(solid, points.centre_x, half, crotch, hem, side)
             if leg is None:
