@@ -205,7 +205,13 @@ def nails_learned() -> None:
     import cv2
     from tests.support.synthetic_hands import HandCase, draw_hand
 
-    from vtryon.adapters.mediapipe.nail_crops import CROP_PX, fingertip_crops, nail_from_mask
+    from vtryon.adapters.mediapipe.nail_crops import (
+        CROP_PX,
+        CROP_SHIFT,
+        CROP_SPAN,
+        fingertip_crops,
+        nail_from_mask,
+    )
     from vtryon.adapters.mediapipe.nail_geometry import nails_from_landmarks
     from vtryon.adapters.mediapipe.nail_renderer import MediaPipeNailRenderer
     from vtryon.adapters.mediapipe.nail_segmenter import shared_segmenter
@@ -219,12 +225,21 @@ def nails_learned() -> None:
     nails = nails_from_landmarks(found.points, found.image_side, found.score)
     nail = nails[2]  # the middle finger
     crop = fingertip_crops(hand, [nail])
+    marked = hand.copy()
+    for n in nails:  # where the landmarks put each nail
+        cv2.circle(marked, (round(n.cx), round(n.cy)), 4, (230, 40, 40), -1)
     prob = shared_segmenter().probabilities(crop)[0]
     kept = nail_from_mask(prob, nail)
     crop_rgb = (np.transpose(crop[0], (1, 2, 0)) * 255).astype(np.uint8)
     heat = cv2.applyColorMap((prob * 255).astype(np.uint8), cv2.COLORMAP_VIRIDIS)[:, :, ::-1]
     outline = crop_rgb.copy()
-    edge = cv2.morphologyEx((prob > 0.5).astype(np.uint8), cv2.MORPH_GRADIENT, np.ones((2, 2), np.uint8))
+    # the part kept: the one holding the crop's pixel nearest the landmarks' nail centre
+    _, labels = cv2.connectedComponents((prob > 0.5).astype(np.uint8), connectivity=8)
+    row = CROP_PX / 2 + CROP_SHIFT * CROP_PX / CROP_SPAN
+    ys, xs = np.nonzero(labels)
+    nearest = int(np.argmin(np.hypot(xs + 0.5 - CROP_PX / 2, ys + 0.5 - row)))
+    part = (labels == labels[ys[nearest], xs[nearest]]).astype(np.uint8)
+    edge = cv2.morphologyEx(part, cv2.MORPH_GRADIENT, np.ones((2, 2), np.uint8))
     outline[edge > 0] = (40, 60, 230)
     zoom = [
         cv2.resize(p, (CROP_PX * 5, CROP_PX * 5), interpolation=cv2.INTER_NEAREST)
@@ -238,7 +253,7 @@ def nails_learned() -> None:
     finally:
         renderer.close()
     strip = _strip(
-        [hand[60:420, 120:520], *zoom, painted[60:420, 120:520], palm_painted.image],
+        [marked[60:420, 120:520], *zoom, painted[60:420, 120:520], palm_painted.image],
         [
             "1 landmarks -> fingertips",
             "2 crop in the finger's frame",
