@@ -72,7 +72,8 @@ def test_frames_go_round_trip_with_the_nails_painted(
 
 def test_paint_stays_inside_the_nails(open_tab: Callable[..., Tab], server: str, scene: CameraScene) -> None:
     """Frames as the page sends them, through the WebSocket and the learned segmenter: every pixel painted
-    in the design's colour lies on a drawn nail (a few pixels of codec and anti-aliasing slack)."""
+    in the design's colour lies on a drawn nail (a few pixels of codec and anti-aliasing slack, and the
+    sliver up to the fingertip)."""
     import cv2
 
     tab = open_tab(server, "nails.html")
@@ -83,12 +84,16 @@ def test_paint_stays_inside_the_nails(open_tab: Callable[..., Tab], server: str,
     truth = cv2.resize(
         truth.astype(np.uint8), (shown.shape[1], shown.shape[0]), interpolation=cv2.INTER_NEAREST
     )
-    near = cv2.dilate(truth, np.ones((7, 7), np.uint8)) > 0
+    away = cv2.distanceTransform(1 - truth, cv2.DIST_L2, 3)
     before, after = sent.astype(np.float64), shown.astype(np.float64)
     towards = np.linalg.norm(after - target, axis=2) < np.linalg.norm(before - target, axis=2) - 40
     painted = towards & (np.abs(after - before).mean(axis=2) > 30)
     assert painted.sum() > 0.5 * truth.sum()  # the nails were painted
-    assert (painted & near).sum() / painted.sum() >= 0.97
+    # as in test_learned_outlines: nearly all within a few pixels (codec, anti-aliasing), the rest the
+    # sliver up to the fingertip (where real free edges reach; up to ~9 px here); farther than a third
+    # of a nail's width only single pixels where the codec moved a finger's edge, never a blob on skin
+    assert float((away[painted] <= 3.0).mean()) >= 0.94
+    assert float((away[painted] > 10.0).mean()) <= 0.005
 
 
 def test_shows_at_least_15_frames_per_second(open_tab: Callable[..., Tab], server: str) -> None:

@@ -18,11 +18,16 @@ from vtryon.adapters.mediapipe.nail_renderer import MediaPipeNailRenderer, Media
 from vtryon.adapters.mediapipe.nail_segmenter import shared_segmenter
 
 
-def _inside_nails(hand, painted: np.ndarray) -> float:  # type: ignore[no-untyped-def]
-    """Share of the painted pixels inside a drawn nail (a pixel of anti-aliasing around it allowed)."""
+def _assert_inside_nails(hand, painted: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+    """The paint lies on the drawn nails: >= 94 % of it within a pixel of one (anti-aliasing), and none
+    farther than 5 px (a fifth of these nails' width). The model paints up to the fingertip, as real
+    nails' free edges reach, and these drawings end their nails a few pixels short of it: that sliver
+    is the 6 %; a blob on the finger pad or a box half off its nail is much farther."""
     nails = (np.max(np.stack(hand.nail_masks), axis=0) > 127).astype(np.uint8)
-    near = cv2.dilate(nails, np.ones((3, 3), np.uint8)) > 0
-    return float((painted & near).sum()) / max(1, int(painted.sum()))
+    away = cv2.distanceTransform(1 - nails, cv2.DIST_L2, 3)[painted]
+    assert painted.any()
+    assert float((away <= 1.5).mean()) >= 0.94, f"{(away <= 1.5).mean():.3f} within a pixel of a nail"
+    assert float(away.max()) <= 5.0, f"paint {away.max():.1f} px from every nail"
 
 
 def test_stills_paint_every_drawn_nail_and_nothing_outside_the_nails() -> None:
@@ -34,7 +39,7 @@ def test_stills_paint_every_drawn_nail_and_nothing_outside_the_nails() -> None:
             result = renderer.render(hand.image, 0)
             painted = painted_mask(hand.image, result.image)
             assert result.nails == 5
-            assert _inside_nails(hand, painted) >= 0.97
+            _assert_inside_nails(hand, painted)
     finally:
         renderer.close()
 
@@ -44,7 +49,7 @@ def test_video_outlines_of_a_still_hand_hold_steady_from_frame_to_frame() -> Non
     renderer = MediaPipeNailRendererFactory(segmenter="learned")(mirrored=False)
     renderer.set_design(BLUE)
     hand = draw_hand(HandCase())
-    calls_before = segmenter.calls
+    calls_before, crops_before = segmenter.calls, segmenter.crops
     masks = []
     try:
         for i in range(40):
@@ -55,9 +60,12 @@ def test_video_outlines_of_a_still_hand_hold_steady_from_frame_to_frame() -> Non
         renderer.close()
     ious = [float((a & b).sum()) / float((a | b).sum()) for a, b in itertools.pairwise(masks)]
     assert min(ious) >= 0.9
-    assert _inside_nails(hand, masks[-1]) >= 0.97
-    # the model runs on a schedule, all new fingers in one call, not on every frame
-    assert 1 <= segmenter.calls - calls_before <= 40 // 15 + 2
+    _assert_inside_nails(hand, masks[-1])
+    # the model runs on a schedule, not on every frame: the five new fingers in one call, then each
+    # finger again every 15 frames, one finger per frame (the stalest), so no frame pays for five
+    calls, crops = segmenter.calls - calls_before, segmenter.crops - crops_before
+    assert calls <= 1 + 5 * (40 // 15)
+    assert crops == 5 + (calls - 1)
 
 
 def test_one_model_session_serves_every_live_session() -> None:
