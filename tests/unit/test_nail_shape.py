@@ -113,5 +113,26 @@ def test_video_carries_outlines_and_re_estimates_one_nail_per_frame_when_due() -
     assert cache.estimates == 8
 
 
+def test_a_still_nail_settles_towards_each_new_look_and_a_turned_one_takes_it_whole() -> None:
+    """Each look at a nail carries its own noise: a still nail's outline moves half way to the new look
+    (taken whole, a still nail on the live page jumped by a quarter of its area every 15 frames)."""
+    wide, narrow = _fingertip((17, 22)), _fingertip((13, 22))
+    look_wide = ShapeCache().apply(wide, 0, [GUESS])[0]
+    look_narrow = ShapeCache().apply(narrow, 0, [GUESS])[0]
+    assert look_wide.shape is not None and look_narrow.shape is not None
+    cache = ShapeCache(every=4, settle=0.5)
+    cache.apply(wide, 0, [GUESS])
+    for _ in range(4):
+        (settled,) = cache.apply(narrow, 0, [GUESS])
+    assert cache.estimates == 2
+    assert settled.shape is not None
+    assert np.allclose(settled.shape, 0.5 * (look_wide.shape + look_narrow.shape), atol=1e-5)
+    assert settled.width == pytest.approx(0.5 * (look_wide.width + look_narrow.width))
+    turned = replace(GUESS, angle=GUESS.angle + 0.5)
+    (taken,) = cache.apply(narrow, 0, [turned])
+    assert cache.estimates == 3
+    assert np.array_equal(taken.shape, ShapeCache().apply(narrow, 0, [turned])[0].shape)
+
+
 def test_video_does_not_paint_a_box_on_what_looks_like_skin() -> None:
     assert ShapeCache().apply(_fingertip(None), 0, [GUESS]) == []

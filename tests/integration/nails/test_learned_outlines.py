@@ -44,6 +44,9 @@ def test_stills_paint_every_drawn_nail_and_nothing_outside_the_nails() -> None:
         renderer.close()
 
 
+SETTLED = 6  # frames until the smoother has taken the tracker's landmarks in
+
+
 def test_video_outlines_of_a_still_hand_hold_steady_from_frame_to_frame() -> None:
     segmenter = shared_segmenter()
     renderer = MediaPipeNailRendererFactory(segmenter="learned")(mirrored=False)
@@ -59,7 +62,12 @@ def test_video_outlines_of_a_still_hand_hold_steady_from_frame_to_frame() -> Non
     finally:
         renderer.close()
     ious = [float((a & b).sum()) / float((a | b).sum()) for a, b in itertools.pairwise(masks)]
-    assert min(ious) >= 0.9
+    # Frames 0-1 carry the search's landmarks, then the tracker's take over (two MediaPipe graphs, ~3 px
+    # apart on this hand): the smoother slides the nails across over a few frames.
+    assert min(ious[:SETTLED]) >= 0.88
+    # From then on, the outline holds: a finger's scheduled re-segmentation moves it half way to the new
+    # look (taken whole, each look's noise made consecutive frames 0.91).
+    assert min(ious[SETTLED:]) >= 0.94
     _assert_inside_nails(hand, masks[-1])
     # the model runs on a schedule, not on every frame: the five new fingers in one call, then each
     # finger again every 15 frames, one finger per frame (the stalest), so no frame pays for five

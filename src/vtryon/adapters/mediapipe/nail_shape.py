@@ -275,6 +275,17 @@ class Fit:
             shape=self.shape,
         )
 
+    def toward(self, new: Fit, weight: float) -> Fit:
+        """This fit moved ``weight`` of the way to ``new`` (a fresh look at the same, unmoved nail): the
+        outline settles over a few looks instead of jumping to each one's noise."""
+        keep = 1.0 - weight
+        shape = new.shape
+        if shape is not None and self.shape is not None:
+            shape = (keep * self.shape + weight * shape).astype(np.float32)
+        shift = (keep * self.shift[0] + weight * new.shift[0], keep * self.shift[1] + weight * new.shift[1])
+        scale = (keep * self.scale[0] + weight * new.scale[0], keep * self.scale[1] + weight * new.scale[1])
+        return replace(new, shift=shift, scale=scale, shape=shape)
+
 
 def relative_fit(nail: Nail, found: Nail, count: int, separation: float) -> Fit:
     """``found`` (a box and outline seen for ``nail``) as a fit relative to ``nail``'s box."""
@@ -308,7 +319,10 @@ class ShapeCache:
     nail on that frame), again every ``every`` frames, or sooner when the finger turned or changed size,
     one such re-estimate per frame at most (the stalest), so the per-frame cost is about one estimate on
     some frames and none on the others. As for stills, a nail without an outline whose box's centre
-    looks like the skin below its cuticle (separation < ``min_box_separation``) is not painted.
+    looks like the skin below its cuticle (separation < ``min_box_separation``) is not painted. A
+    re-estimate of a finger that has not turned or resized moves its outline ``settle`` of the way to
+    the new look (each look carries its own noise: taken whole, a still nail's outline jumped by a
+    quarter of its area every 15 frames); a turned or resized finger takes the new look whole.
     """
 
     def __init__(
@@ -317,6 +331,7 @@ class ShapeCache:
         every: int = 15,
         max_turn_rad: float = 0.35,
         max_resize: float = 0.25,
+        settle: float = 0.5,
         min_box_separation: float = MIN_BOX_SEPARATION,
         fit: Callable[[npt.NDArray[np.uint8], list[Nail], int], list[Fit]] = classical_fits,
     ) -> None:
@@ -325,6 +340,7 @@ class ShapeCache:
         self.min_box_separation = min_box_separation
         self.max_turn = max_turn_rad
         self.max_resize = max_resize
+        self.settle = settle
         self._seen: dict[tuple[int, int], Fit] = {}
         self._frame = 0
         self.estimates = 0  # nails estimated so far: the cost, for tests and benchmarks
@@ -332,11 +348,15 @@ class ShapeCache:
     def reset(self) -> None:
         self._seen.clear()
 
-    def _stale(self, fit: Fit, nail: Nail) -> float:
-        """How much a re-estimate is due (>= 1: due)."""
+    def _moved(self, fit: Fit, nail: Nail) -> float:
+        """How far the finger turned or resized since ``fit`` (>= 1: its outline no longer holds)."""
         turn = abs(math.remainder(nail.angle - fit.pose.angle, math.tau)) / self.max_turn
         resize = abs(math.log(max(nail.width, 1e-3) / max(fit.pose.width, 1e-3))) / self.max_resize
-        return max((self._frame - fit.frame) / self.every, turn, resize)
+        return max(turn, resize)
+
+    def _stale(self, fit: Fit, nail: Nail) -> float:
+        """How much a re-estimate is due (>= 1: due)."""
+        return max((self._frame - fit.frame) / self.every, self._moved(fit, nail))
 
     def apply(self, frame: npt.NDArray[np.uint8], slot: int, nails: list[Nail]) -> list[Nail]:
         """The nails (as tracked, before refinement) refined and outlined from what is known of them."""
@@ -356,7 +376,9 @@ class ShapeCache:
             due.append(max(stale)[1])
         if due:
             for i, fit in zip(due, self._fit_many(frame, [nails[i] for i in due], self._frame), strict=True):
-                self._seen[keys[i]] = fit
+                old = self._seen.get(keys[i])
+                still = old is not None and self._moved(old, nails[i]) < 1.0
+                self._seen[keys[i]] = old.toward(fit, self.settle) if old is not None and still else fit
             self.estimates += len(due)
         out = []
         for key, nail in zip(keys, nails, strict=True):

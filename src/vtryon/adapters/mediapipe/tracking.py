@@ -4,9 +4,11 @@ Why: MediaPipe's VIDEO-mode landmarker runs its palm detector on every frame whi
 than ``num_hands``. With two hands allowed and one in view (the usual live case) that detector is half of
 the frame's cost, although a second hand appears rarely. So a session tracks the hands it sees with a
 VIDEO landmarker sized to them (one landmark pass per hand per frame, no detector) and, every
-``search_every_ms``, runs an IMAGE-mode landmarker for up to ``num_hands`` hands on that frame instead
-(borrowed from a pool the sessions share: see search_pool.py). It also searches on every frame while it
-follows no hand at all (a new session, or every hand gone), since a detector runs then anyway.
+``search_every_ms``, runs an IMAGE-mode landmarker for up to ``num_hands`` hands on that frame too
+(borrowed from a pool the sessions share: see search_pool.py); the tracker still answers that frame
+unless the search found more hands (the two graphs' landmarks differ by a few pixels). It also searches
+on every frame while it follows no hand at all (a new session, or every hand gone), since a detector
+runs then anyway.
 When a search finds more hands than are tracked, the tracker is rebuilt for that many; when the tracker
 keeps seeing fewer hands than it is sized for, it is rebuilt smaller (freeing the slot, and stopping the
 detector that MediaPipe would otherwise run on every frame).
@@ -156,6 +158,11 @@ class ScheduledHandTracker:
         if not covers(hands, self._followed):
             # The palm detector missed a hand the tracker follows (tracking holds on to hands that
             # detection does not find): answer with the tracker, never drop or swap a hand for a frame.
+            return self._track(frame, ts)
+        if self._seen and len(hands) == self.capacity:
+            # Nothing new: the tracker answers this frame too. The search's landmarks come from another
+            # graph, ~3 px away from the tracker's on a still hand: answered with them, every nail
+            # twitched once a second (a search frame costs one more landmark pass, on 4 % of frames).
             return self._track(frame, ts)
         if hands:
             if len(hands) != self.capacity:
