@@ -3,7 +3,8 @@
 The learned segmenter (the default) and the classical outline side by side; ``segmenter_med``/``_p95``
 is the model's time inside a frame (0 on frames where no fingertip is due, see nail_shape.ShapeCache),
 ``segmenter_mean`` its cost per frame amortised, ``nails_per_frame`` how many nails were painted, and a
-last table the model's own cost per call for 1, 5 and 10 fingertip crops.
+last table the model's own cost per call for 1, 5 and 10 fingertip crops, on one intra-op thread
+(the product's setting) and on two.
 
 Run: ``python bench/bench_nails.py [--frames 300]``. Pins itself to one CPU core. Frames are drawn
 synthetic hands moving a little from frame to frame (tracking mode, as in a live session), encoded once
@@ -111,23 +112,41 @@ def _timed(
     return times
 
 
-def _segmenter_calls(count: int) -> list[dict[str, Any]]:
-    """The learned segmenter's own cost per call (one thread), for 1, 5 and 10 fingertip crops."""
+def _segmenter_calls(count: int, all_cores: set[int]) -> list[dict[str, Any]]:
+    """The learned segmenter's own cost per call for 1, 5 and 10 fingertip crops: on one intra-op thread
+    (the product's setting), and on two threads with two cores free to them (what the setting gives up)."""
     from vtryon.adapters.mediapipe.nail_crops import CROP_PX
+    from vtryon.adapters.mediapipe.nail_segmenter import THREADS, NailSegmenter
 
-    segmenter = shared_segmenter()
+    pinned = os.sched_getaffinity(0) if hasattr(os, "sched_setaffinity") else set()
     rows = []
-    for crops in (1, 5, 10):
-        batch = np.random.default_rng(0).random((crops, 3, CROP_PX, CROP_PX), dtype=np.float32)
-        for _ in range(5):
-            segmenter.probabilities(batch)
-        times = []
-        for _ in range(count):
-            t0 = time.perf_counter()
-            segmenter.probabilities(batch)
-            times.append((time.perf_counter() - t0) * 1e3)
-        s = summary(times)
-        rows.append({"crops": crops, "call_med_ms": round(s["median"], 2), "call_p95_ms": round(s["p95"], 2)})
+    for threads in (THREADS, 2):
+        segmenter = shared_segmenter() if threads == THREADS else NailSegmenter(threads=threads)
+        if pinned and threads > 1:
+            os.sched_setaffinity(0, all_cores)
+        try:
+            for crops in (1, 5, 10):
+                batch = np.random.default_rng(0).random((crops, 3, CROP_PX, CROP_PX), dtype=np.float32)
+                for _ in range(5):
+                    segmenter.probabilities(batch)
+                times = []
+                for _ in range(count):
+                    t0 = time.perf_counter()
+                    segmenter.probabilities(batch)
+                    times.append((time.perf_counter() - t0) * 1e3)
+                s = summary(times)
+                rows.append(
+                    {
+                        "threads": threads,
+                        "cores": len(os.sched_getaffinity(0)) if pinned else None,
+                        "crops": crops,
+                        "call_med_ms": round(s["median"], 2),
+                        "call_p95_ms": round(s["p95"], 2),
+                    }
+                )
+        finally:
+            if pinned:
+                os.sched_setaffinity(0, pinned)
     return rows
 
 
@@ -259,6 +278,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--frames", type=int, default=300)
     args = parser.parse_args()
+    all_cores = os.sched_getaffinity(0) if hasattr(os, "sched_setaffinity") else set()
     _one_core()
     codec = PillowImageCodec()
     frames = _frames(args.frames)
@@ -287,7 +307,7 @@ def main() -> None:
         # the whole frame's cost over MediaPipe's own tracking cost on the same frames
         row["total_over_landmarks"] = round(row["total_med"] / max(row["landmarks_med"], 1e-6), 2)
         rows.append(row)
-    calls = _segmenter_calls(50)
+    calls = _segmenter_calls(50, all_cores)
     accuracy = [
         {"segmenter": segmenter, "model": model, **_accuracy(model, segmenter)}
         for model in ("full", "lite")

@@ -7,9 +7,9 @@ when no hand is found (fingertip close-ups, where nails are large).
 
 One ONNX Runtime session per process serves every live session: ``InferenceSession.run`` is
 thread-safe, and the session holds ~1 MB of weights plus its arena. It runs on one intra-op thread:
-live sessions already run frames in parallel on the frame pool, and a batch of five crops takes ~5 ms
-on one thread (more threads bought little at this size and took cores from other sessions, measured in
-docs/nails.md).
+live sessions already run frames in parallel on the frame pool, a batch of five crops takes 5-10 ms on
+one thread, and on a busy machine two threads made it 2-3x slower (``bench/bench_nails.py``, figures in
+docs/nails.md, "Speed and memory").
 """
 
 from __future__ import annotations
