@@ -51,6 +51,12 @@ def _fit(image: np.ndarray, height: int) -> Image.Image:
     return picture.resize((round(picture.width * height / picture.height), height), Image.Resampling.LANCZOS)
 
 
+def _save(picture: Image.Image, name: str) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    picture.save(OUT / name, optimize=True)
+    print((OUT / name).relative_to(ROOT))
+
+
 def _strip(images: list[np.ndarray], labels: list[str], height: int = 384) -> Image.Image:
     tiles = [_fit(image, height) for image in images]
     strip = Image.new("RGB", (sum(t.width for t in tiles) + 8 * (len(tiles) - 1), height + 24), "white")
@@ -195,9 +201,7 @@ def nails_method() -> None:
         ],
         height=320,
     )
-    OUT.mkdir(parents=True, exist_ok=True)
-    strip.save(OUT / "nails-method.png", optimize=True)
-    print((OUT / "nails-method.png").relative_to(ROOT))
+    _save(strip, "nails-method.png")
 
 
 def nails_learned() -> None:
@@ -264,9 +268,7 @@ def nails_learned() -> None:
         ],
         height=320,
     )
-    OUT.mkdir(parents=True, exist_ok=True)
-    strip.save(OUT / "nails-learned.png", optimize=True)
-    print((OUT / "nails-learned.png").relative_to(ROOT))
+    _save(strip, "nails-learned.png")
 
 
 def _compare_garments() -> list[np.ndarray]:
