@@ -22,7 +22,7 @@ from vtryon.adapters.mediapipe.nail_geometry import Nail
 from vtryon.adapters.mediapipe.nail_shape import GRID, REACH
 from vtryon.domain.nails import DesignKind, Finish, NailDesign
 
-__all__ = ("PreparedDesign", "paint_nails", "prepare_design")
+__all__ = ("OUTLINE_EDGE_BAND", "PreparedDesign", "paint_nails", "prepare_design")
 
 _F32 = npt.NDArray[np.float32]
 _PICTURE_MAX_SIDE = 160  # pictures are shrunk once so each frame samples a small texture
@@ -30,8 +30,9 @@ _PICTURE_MAX_SIDE = 160  # pictures are shrunk once so each frame samples a smal
 # contour: anti-aliased, yet no faint fringe of paint on the skin around the nail. A band of 0.5 (the
 # first choice) let a quarter-strength tint reach ~1 px past the plate all round: on nails-real, with the
 # shipped segmenter, 0.25 raised pixel precision from 0.862 to 0.889 (recall 0.899 -> 0.879, IoU 0.711 ->
-# 0.718, in sample; the out-of-fold figures are in docs/nails.md).
-_OUTLINE_EDGE_BAND = 0.25
+# 0.718, in sample; docs/nails.md). The shipped weights were trained on polish painted with 0.5
+# (training/nails/paint.py keeps it, so the training command still reproduces them).
+OUTLINE_EDGE_BAND = 0.25
 _SPARKLES = np.random.default_rng(20241122).random((64, 64), dtype=np.float32)
 
 
@@ -113,13 +114,13 @@ def _bounds(nail: Nail) -> tuple[float, float, float, float]:
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def _shape_coverage(shape: _F32, a: _F32, b: _F32, length: float, width: float) -> _F32:
+def _shape_coverage(shape: _F32, a: _F32, b: _F32, length: float, width: float, band: float) -> _F32:
     """Coverage from an outline grid (``nail_shape``: rows from free edge to cuticle, +-REACH)."""
     rows, cols = GRID
     map_y = ((REACH - a / max(length, 1e-6)) * (rows / (2 * REACH)) - 0.5).astype(np.float32)
     map_x = ((b / max(width, 1e-6) + REACH) * (cols / (2 * REACH)) - 0.5).astype(np.float32)
     out = cv2.remap(shape, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
-    return np.clip((np.asarray(out, dtype=np.float32) - 0.5) / _OUTLINE_EDGE_BAND + 0.5, 0.0, 1.0)
+    return np.clip((np.asarray(out, dtype=np.float32) - 0.5) / band + 0.5, 0.0, 1.0)
 
 
 def _base_colour(design: PreparedDesign, an: _F32, bn: _F32, a: _F32, b: _F32, nail: Nail) -> _F32:
@@ -173,9 +174,14 @@ def _finish(
 
 
 def paint_nails(
-    frame: npt.NDArray[np.uint8], nails: list[Nail], design: PreparedDesign
+    frame: npt.NDArray[np.uint8],
+    nails: list[Nail],
+    design: PreparedDesign,
+    *,
+    edge_band: float = OUTLINE_EDGE_BAND,
 ) -> npt.NDArray[np.uint8]:
-    """A copy of ``frame`` with each nail painted; the input is never modified."""
+    """A copy of ``frame`` with each nail painted; the input is never modified. ``edge_band``: see
+    ``OUTLINE_EDGE_BAND`` (training paints its polish with the band its weights were trained with)."""
     out = frame.copy()
     height, width = frame.shape[:2]
     for nail in nails:
@@ -187,7 +193,7 @@ def paint_nails(
             continue
         a, b = _nail_frame(nail, x0, y0, x1 - x0, y1 - y0)
         if nail.shape is not None:
-            alpha = _shape_coverage(nail.shape, a, b, nail.length, nail.width)
+            alpha = _shape_coverage(nail.shape, a, b, nail.length, nail.width, edge_band)
         else:
             alpha = _coverage(a, b, half_len, half_wid)
         if not np.any(alpha > 0.0):
