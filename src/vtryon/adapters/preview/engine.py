@@ -23,6 +23,7 @@ from vtryon.adapters.preview.composite import arm_layer, blend, shading
 from vtryon.adapters.preview.cutout import cut_out
 from vtryon.adapters.preview.fields import spread
 from vtryon.adapters.preview.fitting import leg_grids, lower_scale, scale, sleeve_grids, torso_grids
+from vtryon.adapters.preview.gaps import close_gaps
 from vtryon.adapters.preview.hair import hair_in_front
 from vtryon.adapters.preview.keypoints import GarmentPoints, find_points
 from vtryon.adapters.preview.limits import LIMITS
@@ -362,12 +363,15 @@ def _composite(person: Image, pose: Pose, mask: Mask, scene: _Scene, laid: _Laid
     # Hair over the shoulders is in front of the garment too.
     inside = ((mask[crop] > 127) & ~scene.hair).astype(np.float32)
     visible = np.maximum(_main_piece(laid.under * (1.0 - arms) * inside), over) * inside
+    # A narrow strip of old garment between the new one and a mask edge it goes on beyond: covered.
+    garment, visible = close_gaps(person[crop], garment, visible, cleared.old, inside > 0, scene.body.span)
     # Only the light goes onto the new fabric, read off the old garment's inside: never its print,
     # seams or edges, nor what lies beside it.
     shade = shading(person[crop], cleared.old, visible > 0.5, side=scene.side)
     result = person.copy()
     result[crop] = blend(cleared.image, garment, visible, mask[crop], shade)
-    return _Result(result, crop, garment, np.maximum(laid.under, over) * (mask[crop] > 127), visible)
+    coverage = np.maximum(np.maximum(laid.under, over) * (mask[crop] > 127), visible)
+    return _Result(result, crop, garment, coverage, visible)
 
 
 @dataclass(frozen=True, slots=True)
