@@ -13,13 +13,14 @@ from PIL import Image
 from tests.integration.preview.conftest import SHARED, load
 from tests.integration.preview.garments import product_photo, tee_outline, vest_outline
 from vtryon.adapters.mediapipe.pose_masker import MediaPipeMasker
-from vtryon.adapters.preview.body import Body
+from vtryon.adapters.preview.body import SHOULDER_RISE, Body
 from vtryon.adapters.preview.clearing import skin_tone
 from vtryon.adapters.preview.cutout import cut_out
 from vtryon.adapters.preview.engine import LIMITS, PreviewEngine
 from vtryon.adapters.preview.fitting import scale, torso_grids
 from vtryon.adapters.preview.keypoints import find_points
 from vtryon.adapters.preview.mesh import grid_maps
+from vtryon.adapters.preview.neckline import neck_in_front
 from vtryon.adapters.preview.parts import find_lower_parts, find_parts
 from vtryon.adapters.shared.colour import to_lab
 from vtryon.adapters.shared.landmarks import chest
@@ -277,3 +278,22 @@ def test_straps_keep_their_width(astronaut_pose: Pose) -> None:
             )
             down = np.hypot(*(target[i + 1, j] - target[i, j])) / np.hypot(*(source[i + 1, j] - source[i, j]))
             assert across == pytest.approx(k, rel=0.01) and down == pytest.approx(k, rel=0.01)
+
+
+def test_the_neck_and_the_chest_above_the_neckline_stay_in_front(astronaut_pose: Pose) -> None:
+    """Skin at the base of the neck stays in front of the garment (not the inside of its back that the
+    product photo shows through the neck opening); skin lower down or out at the shoulders does not."""
+    body = Body(astronaut_pose.points)
+    h, w = 1024, 1024
+    skin = np.ones((h, w), bool)
+    front = neck_in_front(body, skin)
+    base = body.top + body.down * (SHOULDER_RISE * body.span)
+    x, y = round(float(base[0])), round(float(base[1]))
+    assert front[y, x]  # the base of the neck
+    below = base + body.down * (0.3 * body.span)
+    assert front[round(float(below[1])), round(float(below[0]))]  # a scoop's depth below it
+    chest = base + body.down * (0.6 * body.span)
+    assert not front[round(float(chest[1])), round(float(chest[0]))]  # the chest is the garment's
+    shoulder = body.arms[0][0]
+    assert not front[round(float(shoulder[1])), round(float(shoulder[0]))]  # so are the shoulders
+    assert not neck_in_front(body, np.zeros((h, w), bool)).any()  # only skin is in front

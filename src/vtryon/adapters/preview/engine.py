@@ -28,6 +28,7 @@ from vtryon.adapters.preview.hair import hair_in_front
 from vtryon.adapters.preview.keypoints import GarmentPoints, find_points
 from vtryon.adapters.preview.limits import LIMITS
 from vtryon.adapters.preview.mesh import GridMaps, grid_maps
+from vtryon.adapters.preview.neckline import neck_in_front
 from vtryon.adapters.preview.parts import find_lower_parts, find_parts
 from vtryon.adapters.shared.landmarks import L_HIP, L_SHOULDER, R_HIP, R_SHOULDER
 from vtryon.adapters.shared.pose import Pose, PoseDetector, check_image
@@ -360,8 +361,10 @@ def _composite(person: Image, pose: Pose, mask: Mask, scene: _Scene, laid: _Laid
     over = laid.over * np.maximum(1.0 - laid.under, _arms(pose, scene, 0.0))
     mix = over[..., None]
     garment = np.rint(laid.garment * (1.0 - mix) + laid.sleeve_colours * mix).astype(np.uint8)
-    # Hair over the shoulders is in front of the garment too.
-    inside = ((mask[crop] > 127) & ~scene.hair).astype(np.float32)
+    # Hair over the shoulders is in front of the garment too, and so are the neck and the chest above
+    # the old neckline (not the inside of the garment's back that a product photo shows there).
+    front = scene.hair | neck_in_front(scene.body, cleared.skin)
+    inside = ((mask[crop] > 127) & ~front).astype(np.float32)
     visible = np.maximum(_main_piece(laid.under * (1.0 - arms) * inside), over) * inside
     # A narrow strip of old garment between the new one and a mask edge it goes on beyond: covered.
     garment, visible = close_gaps(person[crop], garment, visible, cleared.old, inside > 0, scene.body.span)
