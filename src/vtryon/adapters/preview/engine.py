@@ -22,13 +22,7 @@ from vtryon.adapters.preview.clearing import Cleared, clear, skin_tone
 from vtryon.adapters.preview.composite import arm_layer, blend, shading
 from vtryon.adapters.preview.cutout import cut_out
 from vtryon.adapters.preview.fields import spread
-from vtryon.adapters.preview.fitting import (
-    leg_grids,
-    lower_scale,
-    scale,
-    sleeve_grids,
-    torso_grids,
-)
+from vtryon.adapters.preview.fitting import leg_grids, lower_scale, scale, sleeve_grids, torso_grids
 from vtryon.adapters.preview.gaps import close_gaps
 from vtryon.adapters.preview.hair import hair_in_front
 from vtryon.adapters.preview.keypoints import GarmentPoints, find_points
