@@ -255,21 +255,24 @@ def clear(
 def _trousers(lab: Float, old: Bool, clothed: Bool, body: Body, side: int) -> tuple[Bool, Float] | None:
     """(where, colours) of the trousers under an old top that reached below their waistband (the
     colour of the trousers the photo shows around, ``clothed`` below the waist), or None when it did
-    not or no trousers show."""
-    down = body.along_spine(old.shape)
+    not or no trousers show. The colours are a smooth field: worked at a quarter of the size."""
+    h, w = old.shape
+    down = body.along_spine((h, w))
     where = old & (down > body.waist + TROUSERS_DOWN * body.torso_length)
-    shown = clothed & (down > body.waist)
     if not where[::4, ::4].any():
         return None
+    small = lab[::4, ::4]
+    shown = clothed[::4, ::4] & (down[::4, ::4] > body.waist)
     # Not the old top itself where it goes on beyond the mask (a sleeve hanging over the hips).
-    top = np.median(lab[::4, ::4][old[::4, ::4]], axis=0)
-    shown &= lab_distance(lab, top, SAME_LIGHTNESS) >= TROUSERS_APART
-    if int(shown[::4, ::4].sum()) < MIN_TROUSERS:
+    top = np.median(small[old[::4, ::4]], axis=0)
+    shown &= lab_distance(small, top, SAME_LIGHTNESS) >= TROUSERS_APART
+    if int(shown.sum()) < MIN_TROUSERS:
         return None
-    colour = np.asarray(np.median(lab[::4, ::4][shown[::4, ::4]], axis=0), np.float32)
-    field = spread(lab, shown.astype(np.float32), side / TROUSERS_DIVISOR, colour)
-    field[..., 0] += _grain(lab[..., 0], shown)
-    return where, field
+    colour = np.asarray(np.median(small[shown], axis=0), np.float32)
+    field = spread(np.ascontiguousarray(small), shown.astype(np.float32), side / 4 / TROUSERS_DIVISOR, colour)
+    full = np.asarray(cv2.resize(field, (w, h), interpolation=cv2.INTER_LINEAR), np.float32)
+    full[..., 0] += _grain(lab[..., 0], clothed & ~old & (down > body.waist))
+    return where, full
 
 
 def _old_garment(
