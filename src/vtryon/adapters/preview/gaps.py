@@ -72,17 +72,24 @@ def close_gaps(
     to_edge = cv2.distanceTransform(goes_on, cv2.DIST_L2, 3)
     near = shown[win]
     to_garment = cv2.distanceTransform((~near).astype(np.uint8), cv2.DIST_L2, 3)
-    strip = old[win] & inside[win] & ~near & (to_edge + to_garment <= width)
-    if not strip.any():
+    strip = (old[win] & inside[win] & ~near & (to_edge + to_garment <= width)).astype(np.uint8)
+    sx, sy, sw, sh = cv2.boundingRect(strip)
+    if sw == 0 or sh == 0:
         return garment, visible
+    # The strip's colours and seam, within its own box and the garment's reach around it.
+    y0, x0 = y0 + max(sy - reach, 0), x0 + max(sx - reach, 0)
+    y1, x1 = min(y0 + sh + 2 * reach, y1), min(x0 + sw + 2 * reach, x1)
+    box = (slice(y0, y1), slice(x0, x1))
+    strip = strip[y0 - win[0].start : y1 - win[0].start, x0 - win[1].start : x1 - win[1].start]
+    near = shown[box]
     fallback = np.median(garment[::4, ::4][shown[::4, ::4]], axis=0).astype(np.float32)
-    edge_colours = spread(garment[win].astype(np.float32), near.astype(np.float32), width, fallback)
+    edge_colours = spread(garment[box].astype(np.float32), near.astype(np.float32), width, fallback)
     out, seen = garment.copy(), visible.copy()
-    cv2.copyTo(np.clip(edge_colours, 0, 255).astype(np.uint8), strip.astype(np.uint8), out[win])
+    cv2.copyTo(np.clip(edge_colours, 0, 255).astype(np.uint8), strip, out[box])
     # The garment's soft edge along the strip goes solid too: a half-covered pixel there would mix
     # in the made skin under it, a light seam down the garment.
-    seam = (cv2.dilate(strip.astype(np.uint8), _disc(SEAM)) > 0) & inside[win] & (visible[win] > 0)
-    seen[win][strip | seam] = 1.0
+    seam = (cv2.dilate(strip, _disc(SEAM)) > 0) & inside[box] & (visible[box] > 0)
+    seen[box][(strip > 0) | seam] = 1.0
     return out, seen
 
 
