@@ -13,7 +13,8 @@ Measures (each has the threshold it is held to, named below with its reason):
 - ``leak``: share of the old garment's pixels left unchanged (Lab distance to the input under
   ``UNCHANGED_DE``), not counting those the new garment paints in the old one's colour. The old
   garment is found without the engine's help (the masker's region, on the person, of the colour at
-  the chest or thigh, connected to it). Only pairs whose colours differ by ``DIFFERENT_DE``.
+  the chest or thigh, connected to it; for a top, not what is nearer the hips' colour when that is
+  distinct but close: jeans under a navy top). Only pairs whose colours differ by ``DIFFERENT_DE``.
 - ``see_through``: of the person photo's edges that lie inside the new garment (away from its
   outline) where the garment itself has none, the share that still shows in the result: the old
   garment's print, seams and outline (a tank top's straps, a waistband) seen through the new one.
