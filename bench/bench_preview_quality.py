@@ -13,7 +13,8 @@ Measures (each has the threshold it is held to, named below with its reason):
 - ``leak``: share of the old garment's pixels left unchanged (Lab distance to the input under
   ``UNCHANGED_DE``), not counting those the new garment paints in the old one's colour. The old
   garment is found without the engine's help (the masker's region, on the person, of the colour at
-  the chest or thigh, connected to it). Only pairs whose colours differ by ``DIFFERENT_DE``.
+  the chest or thigh, connected to it; for a top, not what is nearer the hips' colour when that is
+  distinct but close: jeans under a navy top). Only pairs whose colours differ by ``DIFFERENT_DE``.
 - ``see_through``: of the person photo's edges that lie inside the new garment (away from its
   outline) where the garment itself has none, the share that still shows in the result: the old
   garment's print, seams and outline (a tank top's straps, a waistband) seen through the new one.
@@ -24,9 +25,10 @@ Measures (each has the threshold it is held to, named below with its reason):
   face's skin colour (skin where the old garment was), the share with no texture at all (local
   standard deviation under ``FLAT_STD``): a flat painted fill. ``flat_real`` is the same figure on
   the photo's own skin.
-- ``straight``: total length, in shoulder spans, of new straight edges (not in the photo) along or
-  inside the made skin, away from the garment's outline (a hem is rightly straight): the sides of a
-  rectangular block.
+- ``straight``: total length, in shoulder spans, of new straight edges along or inside the made
+  skin, away from the garment's outline (a hem is rightly straight): the sides of a rectangular
+  block. New: not an edge of the photo's own skin (an arm's outline); the old garment's outline
+  counts (made skin filling the old top's shape is a block too).
 - ``ssim`` (self pairs): SSIM of the torso (shoulders to hips, in the mask) against the photo the
   top came from.
 - ``colour_kept`` and ``pieces`` as before: the garment's own colour, and whether it is one piece.
@@ -58,7 +60,7 @@ from _common import report  # noqa: E402
 from vtryon.adapters.mediapipe.pose_masker import MediaPipeMasker  # noqa: E402
 from vtryon.adapters.preview.cutout import cut_out  # noqa: E402
 from vtryon.adapters.preview.engine import PreviewEngine  # noqa: E402
-from vtryon.adapters.shared.landmarks import L_HIP, L_KNEE, chest  # noqa: E402
+from vtryon.adapters.shared.landmarks import L_HIP, L_KNEE, R_HIP, chest  # noqa: E402
 from vtryon.adapters.shared.pose import Pose, PoseDetector  # noqa: E402
 from vtryon.domain.tryon import ClothType, TryOnParams  # noqa: E402
 
@@ -71,8 +73,10 @@ UNCHANGED_DE = 10.0
 KEPT_DE = 15.0
 #: Garment and old garment must differ at least this much (Lab, medians) for the leak to say anything.
 DIFFERENT_DE = 25.0
-#: Old-garment pixels: within this Lab distance of the colour measured at the seed.
+#: Old-garment pixels: within this Lab distance of the colour measured at the seed ...
 OLD_DE = 22.0
+#: ... and nearer it than another garment's colour when that is at least this far from it.
+DISTINCT_DE = 11.0
 #: The garment may stand this far (shoulder spans) off the person's silhouette: a loose top is a
 #: little wider than the body under it, and the segmentation's edge is a few pixels off.
 OUTSIDE_MARGIN = 0.04
@@ -121,15 +125,29 @@ def delta(a: np.ndarray, b: np.ndarray, *, light: float = 1.0) -> np.ndarray:
     return np.sqrt((d[..., 0] * light) ** 2 + d[..., 1] ** 2 + d[..., 2] ** 2)
 
 
-def old_garment(person: np.ndarray, pose: Pose, region: np.ndarray, seed: np.ndarray) -> np.ndarray:
+def old_garment(
+    person: np.ndarray, pose: Pose, region: np.ndarray, seed: np.ndarray, other: np.ndarray | None = None
+) -> np.ndarray:
     """The person's own garment around ``seed``: in ``region`` and on the person, of the seed's colour
-    (median of a small patch), connected to the seed. Boolean H x W."""
+    (median of a small patch), connected to the seed. Boolean H x W. ``other``: where another garment
+    surely is (the thigh, for a top); where its colour is distinct but close (blue jeans under a navy
+    top), a pixel nearer its colour is not this garment."""
     h, w = region.shape
     colours = lab(cv2.GaussianBlur(person, (5, 5), 0))
-    x, y = int(np.clip(seed[0], 0, w - 1)), int(np.clip(seed[1], 0, h - 1))
     r = max(3, min(h, w) // 60)
-    reference = np.median(colours[max(y - r, 0) : y + r, max(x - r, 0) : x + r].reshape(-1, 3), axis=0)
-    near = (delta(colours, reference, light=0.5) < OLD_DE) & (region > 127) & (pose.person > 0.5)
+
+    def patch(point: np.ndarray) -> np.ndarray:
+        x, y = int(np.clip(point[0], 0, w - 1)), int(np.clip(point[1], 0, h - 1))
+        return np.median(colours[max(y - r, 0) : y + r, max(x - r, 0) : x + r].reshape(-1, 3), axis=0)
+
+    x, y = int(np.clip(seed[0], 0, w - 1)), int(np.clip(seed[1], 0, h - 1))
+    reference = patch(seed)
+    distance = delta(colours, reference, light=0.5)
+    near = (distance < OLD_DE) & (region > 127) & (pose.person > 0.5)
+    if other is not None:
+        theirs = patch(other)
+        if float(delta(theirs, reference, light=0.5)) >= DISTINCT_DE:
+            near &= distance < delta(colours, theirs, light=0.5)
     count, labels = cv2.connectedComponents(near.astype(np.uint8), connectivity=8)
     if count <= 1 or labels[y, x] == 0:
         return np.zeros((h, w), bool)
@@ -231,16 +249,25 @@ def skin_colour(person: np.ndarray, pose: Pose, s: float) -> np.ndarray:
 
 
 def blocks(
-    person: np.ndarray, result: np.ndarray, made: np.ndarray, skin: np.ndarray, garment: np.ndarray, s: float
+    person: np.ndarray,
+    result: np.ndarray,
+    made: np.ndarray,
+    skin: np.ndarray,
+    garment: np.ndarray,
+    real_skin: np.ndarray,
+    s: float,
 ) -> tuple[float, float]:
     """(% of made skin without texture, length of new straight edges inside or around the made skin,
-    away from the garment's own outline (a hem is rightly straight), in spans)."""
+    away from the garment's own outline (a hem is rightly straight), in spans). The photo's edges that
+    bound its own skin (an arm's outline) are not new; the old garment's outline is: made skin cut
+    to the old top's shape is a block all the same."""
     skin = cv2.erode((made & skin).astype(np.uint8), _disc(2)) > 0
     flat = 100.0 * float((local_std(result)[skin] < FLAT_STD).mean()) if skin.sum() > 50 else 0.0
     near = (cv2.dilate(skin.astype(np.uint8), _disc(3)) > 0) & ~(
         cv2.dilate(garment.astype(np.uint8), _disc(3)) > 0
     )
-    new = edges(result) & ~(cv2.dilate(edges(person).astype(np.uint8), _disc(2)) > 0) & near
+    skin_edges = edges(person) & (cv2.dilate(real_skin.astype(np.uint8), _disc(2)) > 0)
+    new = edges(result) & ~(cv2.dilate(skin_edges.astype(np.uint8), _disc(2)) > 0) & near
     lines = cv2.HoughLinesP(
         new.astype(np.uint8) * 255, 1, np.pi / 180, 20, minLineLength=STRAIGHT_MIN * s, maxLineGap=3
     )
@@ -293,7 +320,11 @@ def measure(
     middle, thigh = seeds(pose)
     seed = thigh if case.cloth_type is ClothType.LOWER else middle
     region = ClothType.LOWER if case.cloth_type is ClothType.LOWER else ClothType.UPPER
-    old = old_garment(person, pose, masker.mask(person, region), seed)
+    # A top is told from the trousers under it by the hips' colour (a thigh may be out of the photo),
+    # trousers from a top by the chest's.
+    p = pose.points.astype(np.float64)
+    other = middle if case.cloth_type is ClothType.LOWER else (p[L_HIP] + p[R_HIP]) / 2
+    old = old_garment(person, pose, masker.mask(person, region), seed, other)
     if case.cloth_type is ClothType.OVERALL:
         lower = old_garment(person, pose, masker.mask(person, ClothType.LOWER), thigh)
         # A dress replaces trousers or a skirt down to mid-thigh; below that they may rightly show.
@@ -335,9 +366,10 @@ def measure(
     # SKIN_DE; lightness may differ, a shadow is still skin).
     tone = skin_colour(person, pose, s)
     skin_like = on_person & (delta(after, tone, light=0.25) < SKIN_DE)
-    flat, straight = blocks(person, result, made, skin_like, visible, s)
+    photo_skin = on_person & (delta(before, tone, light=0.25) < SKIN_DE)
+    flat, straight = blocks(person, result, made, skin_like, visible, photo_skin, s)
     row["flat_skin_pct"] = round(flat, 1)
-    real_skin = on_person & (mask <= 127) & (delta(before, tone, light=0.25) < SKIN_DE)
+    real_skin = photo_skin & (mask <= 127)
     row["flat_real_pct"] = round(100.0 * float((local_std(person)[real_skin] < FLAT_STD).mean()), 1)
     row["straight_spans"] = round(straight, 2)
     if case.own:

@@ -13,15 +13,16 @@ from PIL import Image
 from tests.integration.preview.conftest import SHARED, load
 from tests.integration.preview.garments import product_photo, tee_outline, vest_outline
 from vtryon.adapters.mediapipe.pose_masker import MediaPipeMasker
-from vtryon.adapters.preview.body import Body
+from vtryon.adapters.preview.body import SHOULDER_RISE, Body
 from vtryon.adapters.preview.clearing import skin_tone
 from vtryon.adapters.preview.cutout import cut_out
 from vtryon.adapters.preview.engine import LIMITS, PreviewEngine
 from vtryon.adapters.preview.fitting import scale, torso_grids
 from vtryon.adapters.preview.keypoints import find_points
 from vtryon.adapters.preview.mesh import grid_maps
+from vtryon.adapters.preview.neckline import neck_in_front
 from vtryon.adapters.preview.parts import find_lower_parts, find_parts
-from vtryon.adapters.shared.colour import to_lab
+from vtryon.adapters.shared.colour import lab_distance, to_lab
 from vtryon.adapters.shared.landmarks import chest
 from vtryon.adapters.shared.pose import Pose, PoseDetector
 from vtryon.app.container import build_container
@@ -277,3 +278,44 @@ def test_straps_keep_their_width(astronaut_pose: Pose) -> None:
             )
             down = np.hypot(*(target[i + 1, j] - target[i, j])) / np.hypot(*(source[i + 1, j] - source[i, j]))
             assert across == pytest.approx(k, rel=0.01) and down == pytest.approx(k, rel=0.01)
+
+
+def test_the_neck_and_the_chest_above_the_neckline_stay_in_front(astronaut_pose: Pose) -> None:
+    """Skin at the base of the neck stays in front of the garment (not the inside of its back that the
+    product photo shows through the neck opening); skin lower down or out at the shoulders does not."""
+    body = Body(astronaut_pose.points)
+    h, w = 1024, 1024
+    skin = np.ones((h, w), bool)
+    front = neck_in_front(body, skin)
+    base = body.top + body.down * (SHOULDER_RISE * body.span)
+    x, y = round(float(base[0])), round(float(base[1]))
+    assert front[y, x]  # the base of the neck
+    below = base + body.down * (0.3 * body.span)
+    assert front[round(float(below[1])), round(float(below[0]))]  # a scoop's depth below it
+    chest = base + body.down * (0.6 * body.span)
+    assert not front[round(float(chest[1])), round(float(chest[0]))]  # the chest is the garment's
+    shoulder = body.arms[0][0]
+    assert not front[round(float(shoulder[1])), round(float(shoulder[0]))]  # so are the shoulders
+    assert not neck_in_front(body, np.zeros((h, w), bool)).any()  # only skin is in front
+
+
+def test_trousers_under_a_top_stay_trousers_not_skin(engine: PreviewEngine, masker: MediaPipeMasker) -> None:
+    """A navy top over blue jeans (close colours): the jeans in the top's mask are not taken for the
+    top and painted over with made skin; they stay jeans (the photo's, or made back in their colour)."""
+    person = load(SHARED / "tryon-paired" / "viton_000010_person.jpg")
+    tee = load(SHARED / "tryon-paired" / "vitonhd_00017_cloth.jpg")
+    pose = detect(person)
+    mask = masker.mask(person, ClothType.UPPER)
+    lab = to_lab(person)
+    hips = (pose.points[23] + pose.points[24]) / 2
+    jeans_colour = np.median(
+        lab[int(hips[1]) - 3 : int(hips[1]) + 3, int(hips[0]) - 3 : int(hips[0]) + 3].reshape(-1, 3), axis=0
+    )
+    rows = np.arange(person.shape[0])[:, None] > hips[1]
+    jeans = (mask > 127) & rows & (lab_distance(lab, jeans_colour, 0.5) < 8.0)
+    assert jeans.sum() > 200  # there are jeans in the mask to keep
+
+    fitting = engine.fit(person, tee, mask, UPPER)
+
+    still_jeans = lab_distance(to_lab(fitting.image), jeans_colour, 0.5) < 15.0
+    assert still_jeans[jeans & (fitting.visible < 0.5)].mean() > 0.9

@@ -272,22 +272,15 @@ class Body:
         *,
         arms: bool = True,
         legs: bool = False,
+        torso: bool = True,
         forearms: list[float | None] | None = None,
     ) -> npt.NDArray[np.uint8]:
         """A rough body silhouette (255): torso polygon, neck, and the limbs as capsules (``forearms``:
-        measured forearm widths, upper arms a quarter wider). Where an old garment lay inside it there is
-        skin under it; outside it, background."""
+        measured forearm widths, upper arms a quarter wider); without ``torso``, the limbs alone. Where
+        an old garment lay inside it there is skin under it; outside it, background."""
         canvas = np.zeros(size, np.uint8)
-        corners = [
-            self.at(0.0, -0.5 * self.span),
-            self.at(0.0, 0.5 * self.span),
-            self.at(self.torso_length + BELOW_HIPS * self.span, HIPS_OUT * self.hip_span),
-            self.at(self.torso_length + BELOW_HIPS * self.span, -HIPS_OUT * self.hip_span),
-        ]
-        cv2.fillConvexPoly(canvas, np.round(np.array(corners)).astype(np.int32), 255)
-        # Shoulders (the slope up to the neck) and the neck.
-        capsule(canvas, self.arms[0][0], self.arms[1][0], NECK * self.span)
-        capsule(canvas, self.top, self.top - self.down * NECK * self.span, NECK * self.span)
+        if torso:
+            self._torso(canvas)
         if arms:
             for i, (shoulder, elbow, wrist) in enumerate(self.arms):
                 fore = (forearms[i] if forearms else None) or FOREARM * self.span
@@ -298,3 +291,16 @@ class Body:
                 capsule(canvas, hip, knee, THIGH * self.span)
                 capsule(canvas, knee, ankle, SHIN * self.span)
         return canvas
+
+    def _torso(self, canvas: npt.NDArray[np.uint8]) -> None:
+        """The torso polygon, the shoulders' slope and the neck."""
+        corners = [
+            self.at(0.0, -0.5 * self.span),
+            self.at(0.0, 0.5 * self.span),
+            self.at(self.torso_length + BELOW_HIPS * self.span, HIPS_OUT * self.hip_span),
+            self.at(self.torso_length + BELOW_HIPS * self.span, -HIPS_OUT * self.hip_span),
+        ]
+        cv2.fillConvexPoly(canvas, np.round(np.array(corners)).astype(np.int32), 255)
+        # Shoulders (the slope up to the neck) and the neck.
+        capsule(canvas, self.arms[0][0], self.arms[1][0], NECK * self.span)
+        capsule(canvas, self.top, self.top - self.down * NECK * self.span, NECK * self.span)

@@ -38,12 +38,25 @@ PATCH_DIVISOR = 100
 #: ... and across the waist, what is within this Lab distance of it (lightness halved) is the old garment.
 SAME_DE = 22.0
 SAME_LIGHTNESS = 0.5
+#: ... unless the other garment's colour (the thigh's for a top, the chest's for trousers) is at least
+#: this far from it and nearer the pixel's.
+DISTINCT_DE = 11.0
 #: Under this person probability a pixel is background (to spread from) ...
 OFF_PERSON = 0.3
 #: ... within the photo's long side over this.
 BACKGROUND_DIVISOR = 30
 #: Where no forearm is bare, the old sleeve's width (capped at this many shoulder spans) is the arm's.
 SLEEVE_ARM_MAX = 0.26
+#: Under an upper garment, the trousers' waistband is taken this share of the torso below the waist
+#: (the masker's, 30 % up from the hip joints): below it, where the old top reached, the trousers
+#: go back, in the colour of those seen within the photo's long side over ``TROUSERS_DIVISOR`` ...
+TROUSERS_DOWN = 0.1
+TROUSERS_DIVISOR = 8
+#: ... that differ from the old top's own colour by this much at least (Lab, lightness halved:
+#: jeans under a navy top are close, but not that close) ...
+TROUSERS_APART = 12.0
+#: ... when at least this many of their pixels (in a quarter-size sample) show.
+MIN_TROUSERS = 20
 #: Made skin's outline is rounded by a blur of this many shoulder spans.
 BODY_SOFT = 0.03
 #: Made skin is darker towards the body's outline, by up to this share ...
@@ -105,9 +118,14 @@ def skin_tone(person: npt.NDArray[np.uint8], body: Body) -> npt.NDArray[np.float
     return np.asarray(np.median(np.concatenate(samples), axis=0), np.float32)
 
 
-def _patch_colour(lab: Float, point: npt.NDArray[np.float64], radius: int) -> Float | None:
+def _patch_colour(
+    lab: Float, point: npt.NDArray[np.float64], radius: int, *, clip: bool = False
+) -> Float | None:
+    """The median colour around ``point`` (None off the image; with ``clip``, at the nearest edge)."""
     h, w = lab.shape[:2]
     x, y = round(float(point[0])), round(float(point[1]))
+    if clip:
+        x, y = int(np.clip(x, 0, w - 1)), int(np.clip(y, 0, h - 1))
     patch = lab[max(y - radius, 0) : min(y + radius + 1, h), max(x - radius, 0) : min(x + radius + 1, w)]
     return None if patch.size == 0 else np.asarray(np.median(patch.reshape(-1, 3), axis=0), np.float32)
 
@@ -213,7 +231,15 @@ def clear(
     if to_skin.any():
         near_skin = _made_skin(lab, skin & ~old, old, body_weight, tone, body.span, side)
         out_lab = np.where(to_skin[..., None], near_skin, out_lab)
+    trousers = None
+    if not legs:
+        arms = body.shape(old.shape, torso=False, forearms=forearms) > 0
+        trousers = _trousers(lab, old & ~arms, on_person & ~old & ~skin, body, side)
+    if trousers is not None:
+        out_lab = np.where(trousers[0][..., None], trousers[1], out_lab)
     to_background = old & (body_weight < 1)
+    if trousers is not None:
+        to_background &= ~trousers[0]
     if to_background.any():
         background = _background(lab, silhouette, old, tone, side)
         # Skin and background meet along a soft edge (the body's outline, anti-aliased), not a cut.
@@ -224,6 +250,29 @@ def clear(
     image = person.copy()
     cv2.copyTo(filled, old.astype(np.uint8), image)
     return Cleared(image, old, skin, forearms)
+
+
+def _trousers(lab: Float, old: Bool, clothed: Bool, body: Body, side: int) -> tuple[Bool, Float] | None:
+    """(where, colours) of the trousers under an old top that reached below their waistband (the
+    colour of the trousers the photo shows around, ``clothed`` below the waist), or None when it did
+    not or no trousers show. The colours are a smooth field: worked at a quarter of the size."""
+    h, w = old.shape
+    down = body.along_spine((h, w))
+    where = old & (down > body.waist + TROUSERS_DOWN * body.torso_length)
+    if not where[::4, ::4].any():
+        return None
+    small = lab[::4, ::4]
+    shown = clothed[::4, ::4] & (down[::4, ::4] > body.waist)
+    # Not the old top itself where it goes on beyond the mask (a sleeve hanging over the hips).
+    top = np.median(small[old[::4, ::4]], axis=0)
+    shown &= lab_distance(small, top, SAME_LIGHTNESS) >= TROUSERS_APART
+    if int(shown.sum()) < MIN_TROUSERS:
+        return None
+    colour = np.asarray(np.median(small[shown], axis=0), np.float32)
+    field = spread(np.ascontiguousarray(small), shown.astype(np.float32), side / 4 / TROUSERS_DIVISOR, colour)
+    full = np.asarray(cv2.resize(field, (w, h), interpolation=cv2.INTER_LINEAR), np.float32)
+    full[..., 0] += _grain(lab[..., 0], clothed & ~old & (down > body.waist))
+    return where, full
 
 
 def _old_garment(
@@ -247,17 +296,23 @@ def _old_garment(
     if cloth_type is not ClothType.OVERALL:
         waist = body.along_spine((h, w)) > body.waist
         other = waist if cloth_type is ClothType.UPPER else ~waist
+        hip, knee = body.legs[0][0], body.legs[0][1]
         if cloth_type is ClothType.UPPER:
-            seed = body.chest
+            # The trousers or skirt surely cover the hips (a thigh may be out of the photo).
+            mine, theirs = body.chest, body.hips
         else:
-            hip, knee = body.legs[0][0], body.legs[0][1]
-            seed = hip + (knee - hip) * THIGH_DOWN
-        colour = _patch_colour(lab, seed, max(3, side // PATCH_DIVISOR))
-        same = (
-            lab_distance(lab, colour, SAME_LIGHTNESS) < SAME_DE
-            if colour is not None
-            else np.zeros((h, w), np.bool_)
-        )
+            mine, theirs = hip + (knee - hip) * THIGH_DOWN, body.chest
+        radius = max(3, side // PATCH_DIVISOR)
+        # The other garment's seed may lie beyond the mask's box: its edge then.
+        colour, their_colour = _patch_colour(lab, mine, radius), _patch_colour(lab, theirs, radius, clip=True)
+        same = np.zeros((h, w), np.bool_)
+        if colour is not None:
+            near = lab_distance(lab, colour, SAME_LIGHTNESS)
+            same = near < SAME_DE
+            # Where the other garment's colour is distinct but close (blue jeans under a navy top),
+            # a pixel is the garment whose colour it is nearer.
+            if their_colour is not None and lab_distance(their_colour, colour, SAME_LIGHTNESS) >= DISTINCT_DE:
+                same &= near < lab_distance(lab, their_colour, SAME_LIGHTNESS)
         old &= ~other | same
     if not old.any():
         return old

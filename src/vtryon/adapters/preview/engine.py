@@ -23,11 +23,14 @@ from vtryon.adapters.preview.composite import arm_layer, blend, shading
 from vtryon.adapters.preview.cutout import cut_out
 from vtryon.adapters.preview.fields import spread
 from vtryon.adapters.preview.fitting import leg_grids, lower_scale, scale, sleeve_grids, torso_grids
+from vtryon.adapters.preview.gaps import close_gaps
 from vtryon.adapters.preview.hair import hair_in_front
 from vtryon.adapters.preview.keypoints import GarmentPoints, find_points
 from vtryon.adapters.preview.limits import LIMITS
 from vtryon.adapters.preview.mesh import GridMaps, grid_maps
+from vtryon.adapters.preview.neckline import neck_in_front
 from vtryon.adapters.preview.parts import find_lower_parts, find_parts
+from vtryon.adapters.shared.colour import lab_distance, to_lab
 from vtryon.adapters.shared.landmarks import L_HIP, L_SHOULDER, R_HIP, R_SHOULDER
 from vtryon.adapters.shared.pose import Pose, PoseDetector, check_image
 from vtryon.domain.errors import Cancelled, ErrorCode, InvalidInput
@@ -60,6 +63,11 @@ ARMS_FROM = 0.35
 SLEEVE_COVER = (0.4, 0.32)
 #: Gaps in a sleeve take the colours of the sleeve within this distance (shoulder spans).
 SLEEVE_FILL = 0.1
+#: Below a dress, the old trousers go on below the mask when at least this many pixels of the row
+#: under it are within this Lab distance (lightness counting this much) of their colour.
+GOES_ON_MIN = 10
+GOES_ON_DE = 22.0
+GOES_ON_LIGHTNESS = 0.5
 #: The garment may stand this far (shoulder spans) beyond the person's silhouette.
 OUTLINE_EASE = 0.02
 #: ... with an edge this soft (shoulder spans, the blur's sigma).
@@ -307,6 +315,8 @@ class _Laid:
     under: Float
     over: Float
     arms_from: float
+    #: A dress: laid from the shoulders over where trousers or a skirt were too.
+    dress: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,6 +358,33 @@ def _arms(pose: Pose, scene: _Scene, start: float) -> Float:
     return arm_layer(p - scene.offset, pose.person[scene.crop], start=start, forearms=(widths[0], widths[1]))
 
 
+def _trousers_below_dress(person: Image, scene: _Scene, visible: Float) -> Image:
+    """The person with the old garment taken off, except below mid-thigh where a dress does not reach
+    and the trousers (or leggings) go on below the mask: there they stay as they are, a dress worn over
+    them, rather than legs made in their shape and cut straight where the mask ends. A skirt the mask
+    covers whole is replaced."""
+    cleared, body = scene.cleared, scene.body
+    mid_thigh = float(np.mean([(hip[1] + knee[1]) / 2 for hip, knee, _ in body.legs]))
+    top = max(int(np.ceil(mid_thigh)), 0)
+    keep = cleared.old[top:] & (visible[top:] <= 0.5)
+    if not keep.any():
+        return cleared.image
+    crop = person[scene.crop]
+    below = scene.crop[0].stop
+    if below >= person.shape[0]:
+        # The mask reaches the photo's edge: they go on out of the frame if they reach it too.
+        goes_on = int(keep[-1].sum())
+    else:
+        colour = np.median(to_lab(np.ascontiguousarray(crop[top:][keep][None])).reshape(-1, 3), axis=0)
+        row = to_lab(np.ascontiguousarray(person[below : below + 1, scene.crop[1]]))[0]
+        goes_on = int((lab_distance(row, colour, GOES_ON_LIGHTNESS) < GOES_ON_DE).sum())
+    if goes_on < GOES_ON_MIN:
+        return cleared.image
+    out = cleared.image.copy()
+    cv2.copyTo(crop[top:], keep.astype(np.uint8), out[top:])
+    return out
+
+
 def _composite(person: Image, pose: Pose, mask: Mask, scene: _Scene, laid: _Laid) -> _Result:
     """The torso under the arms, the sleeves over them, hair in front, the person's light on both."""
     crop, cleared = scene.crop, scene.cleared
@@ -359,15 +396,23 @@ def _composite(person: Image, pose: Pose, mask: Mask, scene: _Scene, laid: _Laid
     over = laid.over * np.maximum(1.0 - laid.under, _arms(pose, scene, 0.0))
     mix = over[..., None]
     garment = np.rint(laid.garment * (1.0 - mix) + laid.sleeve_colours * mix).astype(np.uint8)
-    # Hair over the shoulders is in front of the garment too.
-    inside = ((mask[crop] > 127) & ~scene.hair).astype(np.float32)
+    # Hair over the shoulders is in front of the garment too, and so are the neck and the chest above
+    # the old neckline (not the inside of the garment's back that a product photo shows there).
+    front = scene.hair | neck_in_front(scene.body, cleared.skin)
+    inside = ((mask[crop] > 127) & ~front).astype(np.float32)
     visible = np.maximum(_main_piece(laid.under * (1.0 - arms) * inside), over) * inside
+    # A narrow strip of old garment between the new one and a mask edge it goes on beyond: covered.
+    garment, visible = close_gaps(person[crop], garment, visible, cleared.old, inside > 0, scene.body.span)
     # Only the light goes onto the new fabric, read off the old garment's inside: never its print,
     # seams or edges, nor what lies beside it.
     shade = shading(person[crop], cleared.old, visible > 0.5, side=scene.side)
     result = person.copy()
-    result[crop] = blend(cleared.image, garment, visible, mask[crop], shade)
-    return _Result(result, crop, garment, np.maximum(laid.under, over) * (mask[crop] > 127), visible)
+    under = cleared.image
+    if laid.dress:
+        under = _trousers_below_dress(person, scene, visible)
+    result[crop] = blend(under, garment, visible, mask[crop], shade)
+    coverage = np.maximum(np.maximum(laid.under, over) * (mask[crop] > 127), visible)
+    return _Result(result, crop, garment, coverage, visible)
 
 
 @dataclass(frozen=True, slots=True)
@@ -472,7 +517,7 @@ class PreviewEngine:
             laid = _Laid(*_lay_lower(cloth, alpha, points, scene.body, box))
         else:
             dress = cloth_type is ClothType.OVERALL
-            laid = _Laid(*_lay_upper(cloth, alpha, points, scene.body, box, dress=dress))
+            laid = _Laid(*_lay_upper(cloth, alpha, points, scene.body, box, dress=dress), dress=dress)
         # The body's outline bounds the garment: nothing stands off the arm or beside the torso.
         outline = _outline(pose.person[scene.crop], scene.body.span)
         laid.under *= outline

@@ -35,6 +35,8 @@ MIN_BAND = 8
 HAIR_OF_SKIN = 0.6
 #: Hair kept in front is at least this many shoulder spans thick.
 MIN_LOCK = 0.04
+#: Hair's outline is rounded by a blur of this many half-size pixels before it is cut at half.
+HAIR_ROUND = 1.0
 #: The old top must differ at least this much from the hair for colour to tell them apart.
 DISTINCT_DE = 24.0
 
@@ -113,8 +115,11 @@ def hair_in_front(
     # Hair over a shoulder is a lock, not a line: threads thinner than ``MIN_LOCK`` shoulder spans
     # (an edge of the old top in the hair's colour, stray strands) go.
     k = max(3, round(MIN_LOCK * body.span / 2) | 1)
-    found = np.asarray(cv2.morphologyEx(found, cv2.MORPH_OPEN, np.ones((k, k), np.uint8)), np.uint8)
-    # Enlarged smoothly and cut at half: a staircase of half-size pixels would show along the hair.
-    full = cv2.resize(found.astype(np.float32), (right - left, bottom), interpolation=cv2.INTER_LINEAR) > 0.5
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    found = np.asarray(cv2.morphologyEx(found, cv2.MORPH_OPEN, disc), np.uint8)
+    # Rounded, enlarged smoothly and cut at half: a staircase of half-size pixels (or of the opening's
+    # square corners) would show along the hair as small skin-coloured blocks.
+    soft = cv2.GaussianBlur(found.astype(np.float32), (0, 0), HAIR_ROUND)
+    full = cv2.resize(soft, (right - left, bottom), interpolation=cv2.INTER_LINEAR) > 0.5
     out[:bottom, left:right] = full
     return out
