@@ -319,3 +319,24 @@ def test_trousers_under_a_top_stay_trousers_not_skin(engine: PreviewEngine, mask
 
     still_jeans = lab_distance(to_lab(fitting.image), jeans_colour, 0.5) < 15.0
     assert still_jeans[jeans & (fitting.visible < 0.5)].mean() > 0.9
+
+
+def test_skin_coloured_specks_on_the_old_garment_below_the_neck_stay_under_the_new_one(
+    astronaut_pose: Pose,
+) -> None:
+    """Only skin joined to the neck is in front: the astronaut's zipper cord, read as skin, showed through
+    a new tee as scattered marks on the chest."""
+    body = Body(astronaut_pose.points)
+    h, w = 1024, 1024
+    skin = np.zeros((h, w), bool)
+    base = body.top + body.down * (SHOULDER_RISE * body.span)
+    x, y = round(float(base[0])), round(float(base[1]))
+    skin[: y + 5, x - 20 : x + 20] = True  # the neck, down to its base
+    speck = base + body.down * (0.3 * body.span)  # inside the zone, apart from the neck
+    sx, sy = round(float(speck[0])), round(float(speck[1]))
+    skin[sy - 3 : sy + 3, sx - 3 : sx + 3] = True
+    front = neck_in_front(body, skin)
+    assert front[y, x]
+    assert not front[sy - 3 : sy + 3, sx - 3 : sx + 3].any()
+    skin[y : sy + 3, x - 3 : x + 3] = True  # the same skin joined to the neck is the chest above the neckline
+    assert neck_in_front(body, skin)[sy, sx]

@@ -10,6 +10,7 @@ than the new one (a crew neck over a scoop), the new garment takes the old one's
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -44,7 +45,14 @@ def neck_in_front(body: Body, skin: Bool) -> Bool:
     down = ys[:, None] * np.float32(body.down[1]) + xs[None, :] * np.float32(body.down[0])
     across = ys[:, None] * np.float32(body.right[1]) + xs[None, :] * np.float32(body.right[0])
     # Half an ellipse below the shoulder joints (a neckline's curve), the whole width above them.
-    depth = np.maximum(down - np.float32(SHOULDER_RISE * body.span), 0.0) / np.float32(NECK_DEPTH * body.span)
+    below = down - np.float32(SHOULDER_RISE * body.span)
+    depth = np.maximum(below, 0.0) / np.float32(NECK_DEPTH * body.span)
     side = across / np.float32(NECK_HALF * body.span)
-    out[:y1, x0:x1] = skin[:y1, x0:x1] & (depth * depth + side * side < 1.0)
+    zone = skin[:y1, x0:x1] & (depth * depth + side * side < 1.0)
+    # Only skin that joins the neck (above the shoulder joints) is the neck and chest: skin-coloured
+    # specks on the old garment (a zipper's cord, a print) are not, and stay under the new one.
+    count, labels = cv2.connectedComponents(zone.astype(np.uint8), connectivity=8)
+    if count > 1:
+        neck = np.unique(labels[zone & (below <= 0.0)])
+        out[:y1, x0:x1] = np.isin(labels, neck[neck > 0])
     return out
