@@ -29,6 +29,7 @@ from torch.nn import functional as F
 from training.nails.crops import augment, sample_crop
 from training.nails.data import FOLDS, Photo, load_set
 from training.nails.model import NailNet
+from vtryon.adapters.mediapipe.nail_paint import OUTLINE_EDGE_BAND
 
 __all__ = ("export_onnx", "main", "train_model")
 
@@ -177,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     figures["wall_s"] = round(time.perf_counter() - started)
     figures["landmark_error"] = typical_error(real_set)
     figures["threads"] = THREADS
+    figures["paint_edge_band"] = OUTLINE_EDGE_BAND  # the product's paint the figures were judged with
     (args.out / "results.json" if args.no_ship else RESULTS).write_text(json.dumps(figures, indent=1) + "\n")
     if "sha256" in figures and not args.no_ship:
         from training.nails.card import write_card
